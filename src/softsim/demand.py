@@ -1,0 +1,80 @@
+"""Needs: weekly arrivals (drawn in O(needs)), awareness filter, and the pool of pending needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from softsim.config import AGE_BANDS, Config
+from softsim.population import Residents
+
+__all__ = ["NeedArrivals", "NeedPool"]
+
+
+class NeedArrivals:
+    """Draws each week's latent needs for the whole population.
+
+    For every (service type, age band) the number of new needs is Poisson with mean
+    ``rate × residents in band / weeks_per_year`` and each need falls on a resident of the band
+    drawn uniformly. This costs O(needs) per week, never one draw per resident.
+    """
+
+    def __init__(self, residents: Residents, cfg: Config) -> None:
+        bands = len(AGE_BANDS)
+        self.by_band = np.argsort(residents.age, kind="stable").astype(np.int32)
+        self.band_size = np.bincount(residents.age, minlength=bands).astype(np.int64)
+        self.band_start = np.concatenate([[0], np.cumsum(self.band_size)[:-1]])
+        rates = np.array([s.rate_per_year for s in cfg.services.values()], dtype=np.float64)
+        self.base_weekly_mean = rates * self.band_size[None, :] / cfg.simulation.weeks_per_year
+        self.digitisable = np.array([s.digitisable for s in cfg.services.values()])
+
+    def draw(
+        self, rng: np.random.Generator, growth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One week of latent needs: resident ids, type ids, and whether each is digitisable."""
+        counts = rng.poisson(self.base_weekly_mean * growth)  # (types, bands)
+        total = int(counts.sum())
+        types = np.repeat(
+            np.repeat(np.arange(counts.shape[0], dtype=np.int8), counts.shape[1]), counts.ravel()
+        )
+        bands = np.repeat(np.tile(np.arange(counts.shape[1]), counts.shape[0]), counts.ravel())
+        u = rng.random(total)
+        pick = self.band_start[bands] + (u * self.band_size[bands]).astype(np.int64)
+        residents = self.by_band[np.minimum(pick, len(self.by_band) - 1)]
+        digitisable = rng.random(total) < self.digitisable[types]
+        return residents, types, digitisable
+
+
+@dataclass
+class NeedPool:
+    """Expressed needs waiting for service (one row each)."""
+
+    resident: np.ndarray
+    type: np.ndarray
+    arrival: np.ndarray
+    digitisable: np.ndarray
+
+    @classmethod
+    def empty(cls) -> NeedPool:
+        """A pool with no need."""
+        return cls(
+            np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, np.int32), np.zeros(0, bool)
+        )
+
+    def __len__(self) -> int:
+        return len(self.resident)
+
+    def add(self, resident, type_, week: int, digitisable) -> None:
+        """Append newly expressed needs, arrived in ``week``."""
+        self.resident = np.concatenate([self.resident, resident.astype(np.int32)])
+        self.type = np.concatenate([self.type, type_.astype(np.int8)])
+        self.arrival = np.concatenate([self.arrival, np.full(len(resident), week, np.int32)])
+        self.digitisable = np.concatenate([self.digitisable, digitisable])
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the needs where ``mask`` is true."""
+        self.resident = self.resident[mask]
+        self.type = self.type[mask]
+        self.arrival = self.arrival[mask]
+        self.digitisable = self.digitisable[mask]

@@ -1,0 +1,143 @@
+"""Residents as a struct of arrays (one row per simulated inhabitant), and their bassin de vie.
+
+No Python object per resident: every attribute is a numpy array indexed by resident id. Each
+resident has three anchors — home, work (workers; home otherwise) and usual shopping commune —
+drawn by gravity over travel times, so two neighbours can belong to different bassins de vie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from softsim.config import AGE_BANDS, Config
+from softsim.territory import Territory
+
+__all__ = ["Residents", "build_residents", "AGE_75PLUS"]
+
+AGE_75PLUS = AGE_BANDS.index("75+")
+
+
+@dataclass(eq=False)
+class Residents:
+    """All residents; attributes are arrays of length ``n``.
+
+    Attributes:
+        home, work, shop: Commune index of each anchor of the bassin de vie.
+        age: Age band index (see ``AGE_BANDS``).
+        employed, car, low_skill, broadband, dependent: Boolean traits.
+        awareness: Bit ``k`` set when the resident knows service type ``k``.
+        latent, not_taken_up, served, abandoned: Counts of the resident's needs so far.
+        served_in_person: Needs served at a site (travel was needed).
+        travel_min_sum, wait_weeks_sum: Sums over served needs (for group means).
+    """
+
+    home: np.ndarray
+    work: np.ndarray
+    shop: np.ndarray
+    age: np.ndarray
+    employed: np.ndarray
+    car: np.ndarray
+    low_skill: np.ndarray
+    broadband: np.ndarray
+    dependent: np.ndarray
+    awareness: np.ndarray
+    latent: np.ndarray
+    not_taken_up: np.ndarray
+    served: np.ndarray
+    abandoned: np.ndarray
+    served_in_person: np.ndarray
+    travel_min_sum: np.ndarray
+    wait_weeks_sum: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of residents."""
+        return len(self.home)
+
+    def nbytes(self) -> int:
+        """Memory held by the population arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+def _gravity_draw(
+    origin: np.ndarray,
+    minutes: np.ndarray,
+    mass: np.ndarray,
+    decay_min: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """For each resident, a destination commune with P(j | i) ∝ mass_j · exp(-t_ij / decay)."""
+    weights = mass[None, :] * np.exp(-minutes / decay_min)
+    cum = np.cumsum(weights, axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(len(origin))
+    out = np.empty(len(origin), dtype=np.int32)
+    order = np.argsort(origin, kind="stable")
+    bounds = np.searchsorted(origin[order], np.arange(minutes.shape[0] + 1))
+    for i in range(minutes.shape[0]):
+        sel = order[bounds[i] : bounds[i + 1]]
+        if len(sel):
+            out[sel] = np.minimum(np.searchsorted(cum[i], u[sel], side="right"), len(mass) - 1)
+    return out
+
+
+def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator) -> Residents:
+    """Draw the residents of a territory (one per inhabitant × ``population.scale``).
+
+    With ``scale < 1`` each commune keeps ``round(population × scale)`` residents, so the
+    spatial distribution is preserved while the run gets cheaper.
+    """
+    pc = cfg.population
+    counts = np.rint(territory.population * pc.scale).astype(np.int64)
+    home = np.repeat(np.arange(territory.n, dtype=np.int32), counts)
+    n = len(home)
+    age = rng.choice(len(AGE_BANDS), size=n, p=np.asarray(pc.age_shares)).astype(np.int8)
+    employed = rng.random(n) < np.asarray(pc.employment_rate)[age]
+    home_cls = territory.cls[home]
+    no_car_p = np.array([pc.no_car.pole, pc.no_car.bourg, pc.no_car.village])[home_cls]
+    no_car_p = np.where(age == AGE_75PLUS, np.minimum(no_car_p * pc.no_car_factor_75plus, 1), no_car_p)
+    car = rng.random(n) >= no_car_p
+    low_skill = rng.random(n) < np.asarray(pc.low_digital_skill)[age]
+    broadband_p = np.array([pc.broadband.pole, pc.broadband.bourg, pc.broadband.village])[home_cls]
+    broadband = rng.random(n) < broadband_p
+    dependent = rng.random(n) < np.asarray(pc.dependency)[age]
+    employed &= ~dependent
+
+    mass = territory.population.astype(np.float64) + 1.0
+    work = home.copy()
+    w = np.flatnonzero(employed)
+    work[w] = _gravity_draw(home[w], territory.car_min, mass, pc.commute_decay_min, rng)
+    shop = np.empty(n, dtype=np.int32)
+    shop_mass = mass**1.5  # larger communes have more shops, more than in proportion
+    for has_car, minutes in ((True, territory.car_min), (False, territory.nocar_min)):
+        sel = np.flatnonzero(car == has_car)
+        shop[sel] = _gravity_draw(home[sel], minutes, shop_mass, pc.shop_decay_min, rng)
+
+    awareness = np.zeros(n, dtype=np.uint16)
+    for k, service in enumerate(cfg.services.values()):
+        awareness |= ((rng.random(n) < service.awareness).astype(np.uint16) << k).astype(np.uint16)
+
+    def zeros(dtype):
+        return np.zeros(n, dtype=dtype)
+
+    return Residents(
+        home=home,
+        work=work,
+        shop=shop,
+        age=age,
+        employed=employed,
+        car=car,
+        low_skill=low_skill,
+        broadband=broadband,
+        dependent=dependent,
+        awareness=awareness,
+        latent=zeros(np.uint16),
+        not_taken_up=zeros(np.uint16),
+        served=zeros(np.uint16),
+        abandoned=zeros(np.uint16),
+        served_in_person=zeros(np.uint16),
+        travel_min_sum=zeros(np.float32),
+        wait_weeks_sum=zeros(np.float32),
+    )

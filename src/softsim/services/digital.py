@@ -1,0 +1,35 @@
+"""The digital channel: open 24/7, never full; an attempt succeeds with a skill-dependent chance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from softsim.config import DigitalConfig
+from softsim.population import Residents
+
+__all__ = ["digital_attempts"]
+
+
+def digital_attempts(
+    resident: np.ndarray,
+    digitisable: np.ndarray,
+    residents: Residents,
+    cfg: DigitalConfig,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """This week's digital attempts of the pending needs.
+
+    A resident tries online when the need is digitisable and the home has broadband; the attempt
+    succeeds with probability ``success_skilled`` or ``success_low_skill``.
+
+    Returns:
+        ``(success, failed)`` boolean arrays over the needs.
+    """
+    u = rng.random(len(resident))  # drawn for every need so the stream does not depend on cfg
+    if not cfg.enabled:
+        none = np.zeros(len(resident), bool)
+        return none, none
+    tried = digitisable & residents.broadband[resident]
+    p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
+    success = tried & (u < p)
+    return success, tried & ~success
