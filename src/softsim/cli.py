@@ -1,0 +1,211 @@
+"""The ``softsim`` command line: ``run``, ``territory show``, ``scenarios``.
+
+User errors (bad scenario, bad field, bad territory) print one line and exit with code 2,
+without a traceback and without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from softsim.errors import SoftsimError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from softsim import __version__
+
+    p = argparse.ArgumentParser(
+        prog="softsim",
+        description="Simulate a soft territory: who gets served, who does not, at what cost.",
+    )
+    p.add_argument("--version", action="version", version=f"softsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and write its results folder")
+    r.add_argument("scenario", help="a bundled scenario name (see `softsim scenarios`) or a .toml")
+    r.add_argument("--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, "
+                                       "or a CSV path")
+    r.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
+    r.add_argument("--years", type=int, help="horizon in years (default 6)")
+    r.add_argument("--scale", type=float,
+                   help="fraction of inhabitants simulated, in (0, 1] (default 1)")
+    r.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+    r.add_argument("--out", type=Path, help="results folder (default results/<scenario>-<time>)")
+    r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    r.add_argument("--plan", action="store_true",
+                   help="print the weekly schedule and the resolved run, then stop")
+    r.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+    t = sub.add_parser("territory", help="inspect a territory")
+    tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
+    show = tsub.add_parser("show", help="print a territory's figures and draw its map")
+    show.add_argument("spec", help="synthetic, grid, dep:<code>, epci:<siren> or a CSV path")
+    show.add_argument("--seed", type=_non_negative_int, default=1)
+    show.add_argument("--out", type=Path, help="write the map to this .png")
+
+    sub.add_parser("scenarios", help="list the bundled scenarios")
+    return p
+
+
+def _run_overrides(args) -> list[str]:
+    over = []
+    if args.territory is not None:
+        over.append(f"territory.spec={_toml_string(args.territory)}")
+    if args.years is not None:
+        over.append(f"simulation.years={args.years}")
+    if args.scale is not None:
+        over.append(f"population.scale={args.scale}")
+    return over + list(args.overrides)
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    return f"{v:,}"
+
+
+def _summary_tables(summary: dict, console: Console) -> None:
+    mt = Table(title=f"{summary['scenario']} on {summary['territory']} — "
+                     f"{summary['residents']:,} residents, {summary['weeks']} weeks, "
+                     f"seed {summary['seed']}")
+    mt.add_column("metric")
+    mt.add_column("value", justify="right")
+    for k, v in summary["counts"].items():
+        mt.add_row(f"needs {k}", _fmt(v))
+    for k, v in summary["metrics"].items():
+        mt.add_row(k, _fmt(v))
+    console.print(mt)
+    gt = Table(title="by group of residents")
+    cols = ["residents", "coverage_latent", "non_take_up", "abandonment", "mean_travel_min",
+            "gap_vs_rest"]
+    gt.add_column("group")
+    for c in cols:
+        gt.add_column(c, justify="right")
+    for g, row in summary["groups"].items():
+        gt.add_row(g, *(_fmt(row[c]) for c in cols))
+    console.print(gt)
+
+
+def _cmd_run(args, console: Console) -> int:
+    from softsim.config import load_config
+    from softsim.model import plan
+
+    cfg = load_config(args.scenario, _run_overrides(args))
+    if args.plan:
+        console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
+        console.print(f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "
+                      f"seed {args.seed}, scale {cfg.population.scale}", highlight=False)
+        console.print("each week, in order:\n" + plan(), highlight=False)
+        return 0
+    out = args.out or Path("results") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    from softsim.store import check_free, write_run
+
+    check_free(out)  # fail before simulating, not after
+    outcomes = _simulate(cfg, args.seed, quiet=args.quiet, console=console)
+
+    figures = None
+    if not args.no_figures:
+        from softsim.report import run_figures
+
+        figures = run_figures(outcomes)
+    write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]])
+    if not args.quiet:
+        _summary_tables(outcomes.summary, console)
+    console.print(f"results written to {out}/", highlight=False)
+    return 0
+
+
+def _simulate(cfg, seed: int, *, quiet: bool, console: Console):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from softsim.engine import run
+
+    if quiet:
+        return run(cfg, seed)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("week {task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{cfg.name}", total=cfg.weeks)
+        return run(cfg, seed, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _cmd_territory(args, console: Console) -> int:
+    from softsim.config import load_config
+    from softsim.rng import SeedTree
+    from softsim.territory import build_territory
+
+    cfg = load_config("hard", [f"territory.spec={_toml_string(args.spec)}"])
+    t = build_territory(cfg.territory, cfg.travel, SeedTree(args.seed))
+    table = Table(title=f"territory {t.label}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for k, v in t.stats().items():
+        table.add_row(k, _fmt(v))
+    console.print(table)
+    if t.attribution:
+        console.print(t.attribution, highlight=False)
+    if args.out:
+        from softsim.report import territory_map
+        from softsim.store import write_figure
+
+        write_figure(territory_map(t), args.out)
+        console.print(f"map written to {args.out}", highlight=False)
+    return 0
+
+
+def _cmd_scenarios(args, console: Console) -> int:
+    from softsim.config import list_scenarios
+
+    table = Table(title="bundled scenarios")
+    table.add_column("name")
+    table.add_column("description")
+    for name, desc in list_scenarios().items():
+        table.add_row(name, desc)
+    console.print(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``softsim`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 110)
+    commands = {"run": _cmd_run, "territory": _cmd_territory, "scenarios": _cmd_scenarios}
+    try:
+        return commands[args.command](args, console)
+    except SoftsimError as exc:
+        print(f"softsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("softsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
