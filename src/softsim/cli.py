@@ -88,7 +88,9 @@ def _fmt(v) -> str:
         return "–"
     if isinstance(v, float):
         return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
-    return f"{v:,}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
 
 
 def _summary_tables(summary: dict, console: Console) -> None:
