@@ -126,14 +126,17 @@ def allocate(
 
     Args:
         order: Permutation of need indices (the priority order).
-        need_resident, need_type, digital_ok: Per need: resident id, service type, and whether
-            the digital option is available this week.
+        need_resident: Per need: the resident's id.
+        need_type: Per need: the service type id.
+        digital_ok: Per need: whether the digital option is available this week.
         residents: The :class:`~softsim.population.Residents` (anchors and traits are read).
-        car_min, nocar_min: Travel minutes between communes by mode.
-        site_commune, site_slots: Per site: commune index and opening slot mask.
+        car_min: Travel minutes between communes by car.
+        nocar_min: Travel minutes between communes without a car.
+        site_commune: Per site: its commune index.
+        site_slots: Per site: its opening slot mask.
         remaining: Per site capacity left this week; **decremented in place**.
-        type_ptr, type_sites: CSR lists of the sites offering each type
-            (``type_sites[type_ptr[k]:type_ptr[k+1]]``).
+        type_ptr: CSR offsets of the sites offering each type.
+        type_sites: Site ids by type (``type_sites[type_ptr[k]:type_ptr[k+1]]``, increasing).
         tolerance: Maximum one-way travel minutes per type.
         dependent_factor: Tolerance multiplier for dependent residents.
         digital_effort: Effort (minutes) of the digital option.

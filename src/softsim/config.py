@@ -214,7 +214,9 @@ def _default_sites() -> dict[str, SiteGroup]:
     return {
         "social_offices": SiteGroup(types=["social", "childhood"], count=3, capacity_per_1000=2.6),
         "employment_agencies": SiteGroup(types=["employment"], count=2, capacity_per_1000=1.5),
-        "health_insurance": SiteGroup(types=["health"], where="poles", count=1, capacity_per_1000=1.6),
+        "health_insurance": SiteGroup(
+            types=["health"], where="poles", count=1, capacity_per_1000=1.6
+        ),
         "town_services": SiteGroup(
             types=["admin", "digital_help"], count=4, capacity_per_1000=2.4
         ),

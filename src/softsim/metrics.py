@@ -93,8 +93,10 @@ def theil_decomposition(x, groups) -> tuple[float, float, float]:
 
 
 def atkinson(x, epsilon: float) -> float:
-    """Atkinson index with inequality aversion ``epsilon`` (> 0); 1 - equally-distributed
-    equivalent / mean. For ``epsilon >= 1`` any zero outcome gives 1."""
+    """Atkinson index with inequality aversion ``epsilon`` (> 0).
+
+    ``1 - equally-distributed equivalent / mean``. For ``epsilon >= 1`` a zero outcome gives 1.
+    """
     x = _as_array(x)
     mu = x.mean()
     if mu == 0:

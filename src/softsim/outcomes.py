@@ -154,7 +154,7 @@ def collect(model) -> Outcomes:
     access = {}
     for k, name in enumerate(cfg.service_names):
         nearest = _nearest_site_minutes(model, k)
-        access[name] = {"20min": m.share_within(nearest, 20.0), "30min": m.share_within(nearest, 30.0)}
+        access[name] = {f"{x}min": m.share_within(nearest, float(x)) for x in (20, 30)}
     served_site = series["served_site"].sum()
     cost_total = float(series["cost"].sum())
     metrics = {
@@ -194,7 +194,7 @@ def collect(model) -> Outcomes:
     )
 
     n_c = t.n
-    def per_commune(values, weights=None):
+    def per_commune(values):
         return np.bincount(res.home, weights=values, minlength=n_c)
 
     latent_c = per_commune(res.latent)

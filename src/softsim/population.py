@@ -97,7 +97,8 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
     employed = rng.random(n) < np.asarray(pc.employment_rate)[age]
     home_cls = territory.cls[home]
     no_car_p = np.array([pc.no_car.pole, pc.no_car.bourg, pc.no_car.village])[home_cls]
-    no_car_p = np.where(age == AGE_75PLUS, np.minimum(no_car_p * pc.no_car_factor_75plus, 1), no_car_p)
+    older = age == AGE_75PLUS
+    no_car_p = np.where(older, np.minimum(no_car_p * pc.no_car_factor_75plus, 1.0), no_car_p)
     car = rng.random(n) >= no_car_p
     low_skill = rng.random(n) < np.asarray(pc.low_digital_skill)[age]
     broadband_p = np.array([pc.broadband.pole, pc.broadband.bourg, pc.broadband.village])[home_cls]

@@ -1,0 +1,1 @@
+"""Data shipped with softsim (the French communes file and its attribution)."""
