@@ -38,15 +38,15 @@ def _allocate(
     order,
     need_resident,
     need_type,
+    need_alt_type,
+    need_mode,
     digital_ok,
     home,
     work,
     shop,
     employed,
-    car,
     dependent,
-    car_min,
-    nocar_min,
+    minutes,
     site_commune,
     site_slots,
     remaining,
@@ -73,30 +73,34 @@ def _allocate(
         tol = tolerance[k]
         if dependent[r]:
             tol = tol * dependent_factor
-        times = car_min if car[r] else nocar_min
-        for p in range(type_ptr[k], type_ptr[k + 1]):
-            s = type_sites[p]
-            if remaining[s] <= 0:
+        times = minutes[need_mode[i]]
+        for pass_ in range(2):
+            kk = k if pass_ == 0 else need_alt_type[i]
+            if kk < 0:
                 continue
-            c = site_commune[s]
-            slots = site_slots[s]
-            for a in range(3):
-                if a == 0:
-                    origin = home[r]
-                elif a == 1:
-                    origin = work[r]
-                else:
-                    origin = shop[r]
-                free = SLOT_ALL
-                if employed[r] and a != 1:
-                    free = SLOT_OFF_WORK
-                if (slots & free) == 0:
+            for p in range(type_ptr[kk], type_ptr[kk + 1]):
+                s = type_sites[p]
+                if remaining[s] <= 0:
                     continue
-                t = times[origin, c]
-                if t <= tol and t < best:
-                    best = t
-                    best_site = s
-                    best_anchor = origin
+                c = site_commune[s]
+                slots = site_slots[s]
+                for a in range(3):
+                    if a == 0:
+                        origin = home[r]
+                    elif a == 1:
+                        origin = work[r]
+                    else:
+                        origin = shop[r]
+                    free = SLOT_ALL
+                    if employed[r] and a != 1:
+                        free = SLOT_OFF_WORK
+                    if (slots & free) == 0:
+                        continue
+                    t = times[origin, c]
+                    if t <= tol and t < best:
+                        best = t
+                        best_site = s
+                        best_anchor = origin
         if best_site >= 0:
             remaining[best_site] -= 1
             travel[i] = best
@@ -121,6 +125,10 @@ def allocate(
     tolerance: np.ndarray,
     dependent_factor: float,
     digital_effort: float,
+    *,
+    need_mode: np.ndarray | None = None,
+    minutes: np.ndarray | None = None,
+    need_alt_type: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allocate needs to options in the given priority order.
 
@@ -140,24 +148,36 @@ def allocate(
         tolerance: Maximum one-way travel minutes per type.
         dependent_factor: Tolerance multiplier for dependent residents.
         digital_effort: Effort (minutes) of the digital option.
+        need_mode: Per need: index of its travel-time matrix in ``minutes``. Default: 0 (car)
+            for residents with a car, 1 (no car) for the others.
+        minutes: Stacked travel-time matrices ``(modes, communes, communes)``. Default:
+            ``[car_min, nocar_min]``.
+        need_alt_type: Per need: a second type whose sites may also serve it (digital
+            mediation of a failed online attempt), or -1. Default: none.
 
     Returns:
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
         of the anchor travelled from (-1 if none); one-way travel minutes (0 if not at a site).
     """
+    if minutes is None:
+        minutes = np.stack([car_min, nocar_min])
+    if need_mode is None:
+        need_mode = np.where(residents.car[need_resident], 0, 1).astype(np.int8)
+    if need_alt_type is None:
+        need_alt_type = np.full(len(need_resident), -1, np.int8)
     return _allocate(
         order.astype(np.int64, copy=False),
         need_resident,
         need_type,
+        need_alt_type,
+        need_mode,
         digital_ok,
         residents.home,
         residents.work,
         residents.shop,
         residents.employed,
-        residents.car,
         residents.dependent,
-        car_min,
-        nocar_min,
+        minutes,
         site_commune,
         site_slots,
         remaining,

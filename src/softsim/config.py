@@ -18,6 +18,19 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from softsim.errors import ConfigError
+from softsim.sections import (
+    AssociationsConfig,
+    BudgetConfig,
+    BusConfig,
+    FuturesConfig,
+    InformationConfig,
+    LocationConfig,
+    MobileConfig,
+    ModulesConfig,
+    OrchestratorConfig,
+    PrioritiesConfig,
+    TransportConfig,
+)
 
 __all__ = [
     "AGE_BANDS",
@@ -144,13 +157,20 @@ class SiteGroup(_Section):
 
 
 class DigitalConfig(_Section):
-    """The e-services channel: always open, never full, success depends on skill."""
+    """The e-services channel: always open, never full, success depends on skill.
+
+    A failed attempt can be caught by *mediation* at any site or association offering the
+    ``mediation_type`` service; a mediated success makes a low-skill resident skilled with
+    probability ``skill_gain``.
+    """
 
     enabled: bool = True
     success_skilled: Share = 0.9
     success_low_skill: Share = 0.2
     effort_min: NonNegative = 10.0
     cost_per_use: NonNegative = 2.0
+    mediation_type: str | None = "digital_help"
+    skill_gain: Share = 0.1
 
 
 class ResidentsConfig(_Section):
@@ -172,6 +192,7 @@ def _default_services() -> dict[str, ServiceType]:
         "social": ServiceType(
             rate_per_year=[0, 0.25, 0.35, 0.30, 0.20, 0.25],
             digitisable=0.5,
+            home_visit=True,
             patience_weeks=4,
             awareness=0.66,
         ),
@@ -237,18 +258,45 @@ class Config(_Section):
     digital: DigitalConfig = DigitalConfig()
     residents: ResidentsConfig = ResidentsConfig()
     simulation: SimulationConfig = SimulationConfig()
+    location: LocationConfig = LocationConfig()
+    modules: ModulesConfig = ModulesConfig()
+    orchestrator: OrchestratorConfig = OrchestratorConfig()
+    mobile: MobileConfig = MobileConfig()
+    bus: BusConfig = BusConfig()
+    associations: AssociationsConfig = AssociationsConfig()
+    information: InformationConfig = InformationConfig()
+    transport: TransportConfig = TransportConfig()
+    budget: BudgetConfig = BudgetConfig()
+    priorities: PrioritiesConfig = PrioritiesConfig()
+    futures: FuturesConfig = FuturesConfig()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
         if not 1 <= len(self.services) <= 16:
             raise ValueError("services: expected between 1 and 16 service types")
-        for group_name, group in self.sites.items():
-            for t in group.types:
+        typed = [(f"sites.{name}.types", g.types) for name, g in self.sites.items()]
+        typed += [
+            ("modules.types", self.modules.types),
+            ("bus.types", self.bus.types),
+            ("associations.types", self.associations.types),
+            ("budget.delegated_types", self.budget.delegated_types),
+            ("priorities.types", list(self.priorities.types)),
+        ]
+        if self.digital.mediation_type is not None:
+            typed.append(("digital.mediation_type", [self.digital.mediation_type]))
+        for field_name, types in typed:
+            for t in types:
                 if t not in self.services:
                     raise ValueError(
-                        f"sites.{group_name}.types: unknown service type {t!r} "
+                        f"{field_name}: unknown service type {t!r} "
                         f"(expected one of {', '.join(self.services)})"
                     )
+        for i, shock in enumerate(self.futures.shocks):
+            if shock.week >= self.weeks:
+                raise ValueError(
+                    f"futures.shocks.{i}.week: {shock.week} is after the horizon "
+                    f"(expected < {self.weeks} weeks)"
+                )
         return self
 
     @property
@@ -310,20 +358,24 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _raw_scenario(name_or_path: str, seen: tuple[str, ...] = ()) -> dict:
-    path = _resolve_path(name_or_path)
+def _raw_scenario(name_or_path: str, seen: tuple[Path, ...] = (), base_dir: Path | None = None) -> dict:
+    """A scenario file merged over its ``extends`` chain (parents first); its name is its own."""
+    target = Path(name_or_path)
+    if base_dir is not None and target.suffix == ".toml" and not target.is_absolute():
+        target = base_dir / target
+    path = _resolve_path(str(target))
+    key = path.resolve()
+    if key in seen:
+        raise ConfigError(f"{path}: extends: cycle back to {path.name}")
     raw = _read_toml(path)
+    own_name = raw.get("name", path.stem)
     parent = raw.get("extends")
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ConfigError(f"{path}: extends: expected a scenario name")
-    if parent in seen:
-        raise ConfigError(f"{path}: extends: cycle through {parent!r}")
-    base = _raw_scenario(parent, (*seen, path.stem))
-    merged = _deep_merge(base, raw)
-    merged["extends"] = parent
-    return merged
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ConfigError(f"{path}: extends: expected a scenario name or .toml path")
+        raw = _deep_merge(_raw_scenario(parent, (*seen, key), path.parent), raw)
+    raw["name"] = own_name
+    return raw
 
 
 def parse_override(text: str) -> tuple[list[str], object]:
@@ -354,16 +406,13 @@ def _apply_override(raw: dict, path: list[str], value: object) -> None:
 def _format_validation_error(exc: ValidationError, source: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
-    elif msg.startswith("Value error, "):
-        msg = msg.removeprefix("Value error, ")
-        if msg.split(":")[0].count(".") >= 1 and not loc:
-            return f"{source}: {msg}"
-    where = f"{loc}: " if loc else ""
+    if loc and not msg.startswith(loc):
+        msg = f"{loc}: {msg}"
     more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{source}: {where}{msg}{more}"
+    return f"{source}: {msg}{more}"
 
 
 def load_config(
@@ -384,9 +433,12 @@ def load_config(
     Raises:
         ConfigError: One line naming the offending file or field.
     """
-    raw = _raw_scenario(scenario)
-    raw.setdefault("name", Path(scenario).stem)
-    raw = _deep_merge(raw, sections)
+    defaults = Config().model_dump(mode="json", exclude_none=True)
+    for key in ("name", "description", "extends"):
+        defaults.pop(key, None)
+    # merged over the full defaults, so that a file or an override that sets one key of a
+    # section keeps the section's other defaults
+    raw = _deep_merge(_deep_merge(defaults, _raw_scenario(scenario)), sections)
     for text in overrides or []:
         path, value = parse_override(text)
         _apply_override(raw, path, value)

@@ -30,10 +30,18 @@ class NeedArrivals:
         self.digitisable = np.array([s.digitisable for s in cfg.services.values()])
 
     def draw(
-        self, rng: np.random.Generator, growth: float = 1.0
+        self, rng: np.random.Generator, multipliers: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One week of latent needs: resident ids, type ids, and whether each is digitisable."""
-        counts = rng.poisson(self.base_weekly_mean * growth)  # (types, bands)
+        """One week of latent needs: resident ids, type ids, and whether each is digitisable.
+
+        Args:
+            rng: The ``needs`` stream.
+            multipliers: Optional per-type multiplier of the rates (trends, epidemics).
+        """
+        mean = self.base_weekly_mean
+        if multipliers is not None:
+            mean = mean * multipliers[:, None]
+        counts = rng.poisson(mean)  # (types, bands)
         total = int(counts.sum())
         types = np.repeat(
             np.repeat(np.arange(counts.shape[0], dtype=np.int8), counts.shape[1]), counts.ravel()
@@ -44,6 +52,19 @@ class NeedArrivals:
         residents = self.by_band[np.minimum(pick, len(self.by_band) - 1)]
         digitisable = rng.random(total) < self.digitisable[types]
         return residents, types, digitisable
+
+    def draw_extra(
+        self, rng: np.random.Generator, among: np.ndarray, type_id: int, magnitude: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Extra needs of one type among some residents (a shock): ``magnitude`` × their mean
+        weekly rate of that type, drawn uniformly among them."""
+        if len(among) == 0:
+            return np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool)
+        rate = self.base_weekly_mean[type_id].sum() / max(self.band_size.sum(), 1)
+        n = int(rng.poisson(magnitude * rate * len(among)))
+        residents = among[rng.integers(0, len(among), size=n)]
+        types = np.full(n, type_id, np.int8)
+        return residents, types, rng.random(n) < self.digitisable[type_id]
 
 
 @dataclass

@@ -26,7 +26,9 @@ class Residents:
     Attributes:
         home, work, shop: Commune index of each anchor of the bassin de vie.
         age: Age band index (see ``AGE_BANDS``).
-        employed, car, low_skill, broadband, dependent: Boolean traits.
+        employed, car, low_skill, dependent: Boolean traits.
+        broadband_rank: Uniform rank in [0, 1) of the home's broadband connection: the home
+            has broadband while ``rank < coverage`` of its commune (rollout keeps it monotone).
         awareness: Bit ``k`` set when the resident knows service type ``k``.
         latent, not_taken_up, served, abandoned: Counts of the resident's needs so far.
         served_in_person: Needs served at a site (travel was needed).
@@ -40,7 +42,7 @@ class Residents:
     employed: np.ndarray
     car: np.ndarray
     low_skill: np.ndarray
-    broadband: np.ndarray
+    broadband_rank: np.ndarray
     dependent: np.ndarray
     awareness: np.ndarray
     latent: np.ndarray
@@ -101,8 +103,7 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
     no_car_p = np.where(older, np.minimum(no_car_p * pc.no_car_factor_75plus, 1.0), no_car_p)
     car = rng.random(n) >= no_car_p
     low_skill = rng.random(n) < np.asarray(pc.low_digital_skill)[age]
-    broadband_p = np.array([pc.broadband.pole, pc.broadband.bourg, pc.broadband.village])[home_cls]
-    broadband = rng.random(n) < broadband_p
+    broadband_rank = rng.random(n).astype(np.float32)
     dependent = rng.random(n) < np.asarray(pc.dependency)[age]
     employed &= ~dependent
 
@@ -131,7 +132,7 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
         employed=employed,
         car=car,
         low_skill=low_skill,
-        broadband=broadband,
+        broadband_rank=broadband_rank,
         dependent=dependent,
         awareness=awareness,
         latent=zeros(np.uint16),

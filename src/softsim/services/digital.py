@@ -7,20 +7,27 @@ import numpy as np
 from softsim.config import DigitalConfig
 from softsim.population import Residents
 
-__all__ = ["digital_attempts"]
+__all__ = ["digital_attempts", "has_broadband"]
+
+
+def has_broadband(resident: np.ndarray, residents: Residents, coverage: np.ndarray) -> np.ndarray:
+    """Whether each resident's home has broadband, given the communes' coverage now."""
+    return residents.broadband_rank[resident] < coverage[residents.home[resident]]
 
 
 def digital_attempts(
     resident: np.ndarray,
     digitisable: np.ndarray,
     residents: Residents,
+    coverage: np.ndarray,
     cfg: DigitalConfig,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """This week's digital attempts of the pending needs.
 
-    A resident tries online when the need is digitisable and the home has broadband; the attempt
-    succeeds with probability ``success_skilled`` or ``success_low_skill``.
+    A resident tries online when the need is digitisable and the home has broadband (commune
+    ``coverage``); the attempt succeeds with probability ``success_skilled`` or
+    ``success_low_skill``.
 
     Returns:
         ``(success, failed)`` boolean arrays over the needs.
@@ -29,7 +36,7 @@ def digital_attempts(
     if not cfg.enabled:
         none = np.zeros(len(resident), bool)
         return none, none
-    tried = digitisable & residents.broadband[resident]
+    tried = digitisable & has_broadband(resident, residents, coverage)
     p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
     success = tried & (u < p)
     return success, tried & ~success

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
@@ -11,7 +12,7 @@ from softsim.config import SLOTS, Config, SiteGroup
 from softsim.territory import Territory
 from softsim.territory.core import BOURG, POLE
 
-__all__ = ["FixedSite", "SiteArrays", "place_sites", "slot_mask"]
+__all__ = ["FixedSite", "Provider", "SiteArrays", "candidate_communes", "place_sites", "slot_mask"]
 
 _WHERE = {
     "poles": (POLE,),
@@ -50,15 +51,40 @@ class FixedSite(FixedAgent):
         self.weekly_cost = weekly_cost
 
 
-def _site_communes(group: SiteGroup, territory: Territory) -> np.ndarray:
-    """The ``count`` largest communes of the group's classes, topped up by the next largest."""
+def candidate_communes(where: str, count: int, territory: Territory) -> np.ndarray:
+    """The ``count`` largest communes of the ``where`` classes, topped up by the next largest."""
     by_size = np.argsort(-territory.population, kind="stable")
-    classes = _WHERE[group.where]
+    classes = _WHERE[where]
     if classes is None:
-        return by_size[: group.count]
-    eligible = by_size[np.isin(territory.cls[by_size], classes)]
-    rest = by_size[~np.isin(territory.cls[by_size], classes)]
-    return np.concatenate([eligible, rest])[: group.count]
+        return by_size[:count]
+    inside = np.isin(territory.cls[by_size], classes)
+    return np.concatenate([by_size[inside], by_size[~inside]])[:count]
+
+
+def _placements(cfg: Config, territory: Territory) -> dict[str, np.ndarray]:
+    """Communes of each site group under the configured location strategy.
+
+    ``as_configured``: each group's own ``where``/``count``; ``single_pole``: every group in
+    the largest commune; ``multi_bourg``: every group in every pole and bourg;
+    ``specialised_poles``: group i in the i-th largest pole or bourg only; ``itinerance``: as
+    configured (the model then turns the sites' money into buses).
+    """
+    strategy = cfg.location.strategy
+    centres = candidate_communes("poles_and_bourgs", int((territory.cls <= BOURG).sum()),
+                                 territory)
+    out = {}
+    for i, (name, group) in enumerate(cfg.sites.items()):
+        if group.count == 0:
+            out[name] = np.zeros(0, np.int64)
+        elif strategy == "single_pole":
+            out[name] = centres[:1]
+        elif strategy == "multi_bourg":
+            out[name] = centres
+        elif strategy == "specialised_poles":
+            out[name] = centres[i % len(centres) : i % len(centres) + 1]
+        else:
+            out[name] = candidate_communes(group.where, group.count, territory)
+    return out
 
 
 def place_sites(model, territory: Territory, cfg: Config, n_residents: int) -> list[FixedSite]:
@@ -66,12 +92,12 @@ def place_sites(model, territory: Territory, cfg: Config, n_residents: int) -> l
 
     A group's capacity is ``capacity_per_1000 × simulated residents / 1000`` contacts per week,
     shared equally among its sites (rounded, at least 1), so ``--scale`` keeps the ratio of
-    capacity to demand.
+    capacity to demand and the location strategy moves capacity without changing its total.
     """
     type_id = {name: k for k, name in enumerate(cfg.service_names)}
     sites = []
-    for name, group in cfg.sites.items():
-        communes = _site_communes(group, territory)
+    for name, communes in _placements(cfg, territory).items():
+        group = cfg.sites[name]
         if len(communes) == 0:
             continue
         each = max(1, round(group.capacity_per_1000 * n_residents / 1000 / len(communes)))
@@ -90,28 +116,48 @@ def place_sites(model, territory: Territory, cfg: Config, n_residents: int) -> l
     return sites
 
 
+class Provider(NamedTuple):
+    """Anything that serves at a commune this week (site, module, bus stop, association)."""
+
+    commune: int
+    types: list[int]
+    slots: int
+    capacity: int
+    kind: str
+    owner: object
+
+
 @dataclass(frozen=True)
 class SiteArrays:
-    """Array view of the sites for the allocation kernel (rebuilt when sites change)."""
+    """Array view of this week's providers for the allocation kernel."""
 
     commune: np.ndarray
     slots: np.ndarray
     capacity: np.ndarray
-    weekly_cost: np.ndarray
     type_ptr: np.ndarray
     type_sites: np.ndarray
 
     @classmethod
-    def of(cls, sites: list[FixedSite], n_types: int) -> SiteArrays:
-        """Arrays of the given sites; sites offering type ``k`` listed in increasing index."""
-        lists = [[s for s, site in enumerate(sites) if k in site.types] for k in range(n_types)]
+    def of(cls, providers: list, n_types: int) -> SiteArrays:
+        """Arrays of the given providers (objects with commune, types, slots, capacity)."""
+        lists = [[] for _ in range(n_types)]
+        for s, p in enumerate(providers):
+            for k in p.types:
+                lists[k].append(s)
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
         flat = np.array([s for x in lists for s in x], dtype=np.int32)
         return cls(
-            commune=np.array([s.commune for s in sites], dtype=np.int32),
-            slots=np.array([s.slots for s in sites], dtype=np.int8),
-            capacity=np.array([s.capacity for s in sites], dtype=np.int64),
-            weekly_cost=np.array([s.weekly_cost for s in sites], dtype=np.float64),
+            commune=np.array([p.commune for p in providers], dtype=np.int32),
+            slots=np.array([p.slots for p in providers], dtype=np.int8),
+            capacity=np.array([p.capacity for p in providers], dtype=np.int64),
             type_ptr=ptr,
             type_sites=flat,
         )
+
+    def offers(self) -> np.ndarray:
+        """Boolean matrix (providers, types): which provider offers which type."""
+        n_types = len(self.type_ptr) - 1
+        out = np.zeros((max(len(self.commune), 1), n_types), bool)
+        for k in range(n_types):
+            out[self.type_sites[self.type_ptr[k] : self.type_ptr[k + 1]], k] = True
+        return out

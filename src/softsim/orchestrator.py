@@ -1,0 +1,134 @@
+"""The orchestrator: the soft territory's capacity manager.
+
+Every ``review_weeks`` it reads the *observed* unmet demand by commune × service type × slot class
+(weekday / off-work hours) and re-places, re-types and re-times the pop-up modules.
+
+Observation: the needs that were expressed but not served in their first week, summed over the
+last ``review_weeks`` weeks available after a reporting lag of ``lag_weeks``, each cell multiplied
+by a mean-one log-normal noise of standard deviation ``noise_sd × (1 − data_quality) ×
+(1 − citizen_feedback)``.
+
+Decision rule — a greedy heuristic for the *capacitated maximal covering location problem*
+(Church & ReVelle 1974; greedy adding as in their paper): modules are taken one at a time; for
+each, every (commune j, slot class s) is scored by the observed unmet demand of its best
+``types_per_module`` types that lies within ``reach_min`` car minutes of j, capped at the
+module's capacity over the review period, divided by the module's cost over the period plus the
+reconfiguration cost of going there. The module takes the best-scoring configuration it can pay
+for from the reconfiguration reserve, and the demand it covers is removed from the observed map
+before the next module chooses (so two modules do not chase the same demand).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from softsim.allocation import SLOT_WEEKDAY
+from softsim.sections import ModulesConfig, OrchestratorConfig
+
+__all__ = ["Orchestrator", "SLOT_CLASSES"]
+
+SLOT_CLASSES = (SLOT_WEEKDAY, 0b110)
+"""Slot masks of the two slot classes: weekday daytime, and evenings + Saturday."""
+
+
+class Orchestrator:
+    """Reads observed unmet demand and reconfigures modules (see the module docstring).
+
+    Args:
+        cfg: The orchestrator's parameters.
+        modules_cfg: The modules' parameters (capacity, costs, delays).
+        car_min: Car minutes between communes.
+        n_types: Number of service types.
+        rng: The ``orchestrator`` stream (observation noise).
+    """
+
+    def __init__(self, cfg: OrchestratorConfig, modules_cfg: ModulesConfig, car_min: np.ndarray,
+                 n_types: int, rng: np.random.Generator) -> None:
+        self.cfg = cfg
+        self.mcfg = modules_cfg
+        self.reach = (car_min <= cfg.reach_min).astype(np.float32)  # (origin, destination)
+        self.n_types = n_types
+        self.rng = rng
+        self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
+        self.moves = 0
+        self.retypes = 0
+
+    @property
+    def noise_sd(self) -> float:
+        """Standard deviation of the log-normal observation noise."""
+        c = self.cfg
+        return c.noise_sd * (1.0 - c.data_quality) * (1.0 - c.citizen_feedback)
+
+    def record(self, unmet_week: np.ndarray) -> None:
+        """Store one week of true unmet demand, shape (communes, types, 2 slot classes)."""
+        self.history.append(unmet_week.astype(np.float32))
+
+    def observe(self) -> np.ndarray:
+        """The demand the orchestrator sees now: lagged window, with noise."""
+        usable = list(self.history)[: max(0, len(self.history) - self.cfg.lag_weeks)]
+        if not usable:
+            return np.zeros((self.reach.shape[0], self.n_types, 2), np.float32)
+        true = np.sum(usable, axis=0)
+        sd = self.noise_sd
+        noise = np.exp(self.rng.normal(-0.5 * sd * sd, sd, size=true.shape)) if sd > 0 else 1.0
+        return (true * noise).astype(np.float32)
+
+    def review(self, modules: list, space, reserve: float, factor: float) -> float:
+        """Reconfigure the modules; returns the reconfiguration cost spent (≤ ``reserve``).
+
+        Args:
+            modules: The pop-up modules (reconfigured in place).
+            space: The commune network (to find the destination cell).
+            reserve: Money available for reconfiguration now.
+            factor: Funding factor of module capacity.
+        """
+        u = self.observe()  # (n, K, 2)
+        n, k_types, _ = u.shape
+        flat = u.reshape(n, k_types * 2)
+        score_map = self.reach.T @ flat  # demand reachable from each destination
+        per_period = self.cfg.review_weeks
+        spent = 0.0
+        top = min(self.mcfg.types_per_module, k_types)
+        for module in sorted(modules, key=lambda m: m.unique_id):
+            cap = max(module.nominal_capacity * factor, 1e-9) * per_period
+            s3 = score_map.reshape(n, k_types, 2)
+            best_types = np.argsort(-s3, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
+            reach_top = np.take_along_axis(s3, best_types, axis=1).sum(axis=1)  # (n, 2)
+            value = np.minimum(reach_top, cap)
+            running = module.weekly_cost * per_period
+            change = np.full((n, 2), self.mcfg.move_cost)
+            here = module.commune
+            for s, mask in enumerate(SLOT_CLASSES):
+                same_types = sorted(best_types[here, :, s].tolist()) == module.types
+                change[here, s] = 0.0 if same_types and mask == module.slots else (
+                    self.mcfg.retype_cost
+                )
+            if not self.cfg.retime:
+                allowed = np.array([mask == module.slots for mask in SLOT_CLASSES])
+                value = np.where(allowed[None, :], value, -1.0)
+            affordable = change <= reserve - spent
+            score = np.where(affordable, value / (running + change), -1.0)
+            j, s = np.unravel_index(int(np.argmax(score)), score.shape)
+            if score[j, s] <= 0:
+                continue
+            types = best_types[j, :, s].tolist()
+            what = module.reconfigure(space[int(j)], types, SLOT_CLASSES[s],
+                                      self.mcfg.move_weeks, self.mcfg.retype_weeks)
+            if what is not None:
+                spent += float(change[j, s])
+                self.moves += what == "move"
+                self.retypes += what == "retype"
+            # remove the demand this module will cover from the observed map
+            covered = s3[j, types, s]
+            total = covered.sum()
+            if total <= 0:
+                continue
+            keep = np.clip(1.0 - cap / total, 0.0, 1.0)
+            rows = np.flatnonzero(self.reach[:, j])
+            cols = np.array(types) * 2 + s
+            delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
+            flat[np.ix_(rows, cols)] -= delta
+            score_map[:, cols] -= self.reach[rows].T @ delta
+        return spent

@@ -1,0 +1,140 @@
+"""Services that travel: mobile agents making home visits, and itinerant buses.
+
+Mobile agents (Mesa ``CellAgent``) start each week at their base with ``hours_per_week`` of time
+and visit, at home, the residents who cannot travel (dependent; optionally no-car 75+) and whose
+need is still pending after the week's allocation. Tour rule: nearest neighbour — from where it
+stands the agent goes to the nearest pending request (ties: the request first in priority order)
+that still leaves time for the visit and the drive back to base. Vehicle-km are the sum of the
+tour's legs, return included.
+
+An itinerant bus (France Services-like) makes ``stops_per_week`` half-day stops in villages not
+visited during the last ``revisit_weeks`` weeks; each stop is, for that week, a small site with
+``users_per_stop`` places open on weekday daytime.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+__all__ = ["MobileAgent", "Bus", "plan_tours"]
+
+
+@nb.njit(cache=True)
+def _plan_tours(req_commune, base, minutes_left, visit_min, car_min, road_km):
+    n_req = len(req_commune)
+    served_by = np.full(n_req, -1, np.int32)
+    km = np.zeros(len(base))
+    used = np.zeros(len(base))
+    legs_from = np.empty(n_req + len(base), np.int32)
+    legs_to = np.empty(n_req + len(base), np.int32)
+    legs_agent = np.empty(n_req + len(base), np.int32)
+    n_legs = 0
+    for a in range(len(base)):
+        cur = base[a]
+        left = minutes_left[a]
+        while True:
+            best = -1
+            best_t = np.inf
+            for i in range(n_req):
+                if served_by[i] >= 0:
+                    continue
+                c = req_commune[i]
+                t = car_min[cur, c]
+                if t < best_t and t + visit_min + car_min[c, base[a]] <= left:
+                    best = i
+                    best_t = t
+            if best < 0:
+                break
+            c = req_commune[best]
+            served_by[best] = a
+            left -= best_t + visit_min
+            km[a] += road_km[cur, c]
+            legs_from[n_legs] = cur
+            legs_to[n_legs] = c
+            legs_agent[n_legs] = a
+            n_legs += 1
+            cur = c
+        if cur != base[a]:
+            left -= car_min[cur, base[a]]
+            km[a] += road_km[cur, base[a]]
+            legs_from[n_legs] = cur
+            legs_to[n_legs] = base[a]
+            legs_agent[n_legs] = a
+            n_legs += 1
+        used[a] = minutes_left[a] - left
+    return served_by, km, used, legs_from[:n_legs], legs_to[:n_legs], legs_agent[:n_legs]
+
+
+def plan_tours(req_commune, base, minutes_left, visit_min, car_min, road_km):
+    """Nearest-neighbour home-visit tours of several agents (see the module docstring).
+
+    Args:
+        req_commune: Commune of each request, in priority order.
+        base: Base commune of each agent.
+        minutes_left: Working minutes of each agent this week.
+        visit_min: Minutes spent at each visit.
+        car_min: Car minutes between communes.
+        road_km: Road km between communes.
+
+    Returns:
+        ``(served_by, km, minutes_used, legs_from, legs_to, legs_agent)``: the agent serving each
+        request (-1 if none), km and minutes of each agent, and every leg driven.
+    """
+    return _plan_tours(np.asarray(req_commune, np.int32), np.asarray(base, np.int32),
+                       np.asarray(minutes_left, np.float64), float(visit_min), car_min, road_km)
+
+
+class MobileAgent(CellAgent):
+    """A mobile agent with a base commune; its cell is where its last tour ended."""
+
+    def __init__(self, model, base_cell, hours_per_week: float, types: list[int]) -> None:
+        super().__init__(model)
+        self.base = base_cell
+        self.cell = base_cell
+        self.hours_per_week = hours_per_week
+        self.types = sorted(types)
+        self.km_total = 0.0
+        self.visits_total = 0
+
+
+class Bus(CellAgent):
+    """An itinerant bus: a base, and the week's stops in villages."""
+
+    def __init__(self, model, base_cell, types: list[int]) -> None:
+        super().__init__(model)
+        self.base = base_cell
+        self.cell = base_cell
+        self.types = sorted(types)
+        self.last_visit: dict[int, int] = {}
+        self.stops: list[int] = []
+        self.km_total = 0.0
+
+    def plan_week(self, week: int, candidates: np.ndarray, ranking: np.ndarray, n_stops: int,
+                  revisit_weeks: int, taken: set[int]) -> list[int]:
+        """Choose this week's stops: best-ranked villages not visited recently nor taken."""
+        stops = []
+        for c in candidates[np.argsort(-ranking[candidates], kind="stable")]:
+            c = int(c)
+            if c in taken or week - self.last_visit.get(c, -10**6) < revisit_weeks:
+                continue
+            stops.append(c)
+            if len(stops) == n_stops:
+                break
+        for c in stops:
+            self.last_visit[c] = week
+            taken.add(c)
+        self.stops = stops
+        return stops
+
+    def week_km(self, road_km: np.ndarray) -> float:
+        """Km driven this week: two stops a day, base → first → second → base."""
+        base = int(self.base.coordinate)
+        km = 0.0
+        for i in range(0, len(self.stops), 2):
+            day = self.stops[i : i + 2]
+            path = [base, *day, base]
+            km += sum(float(road_km[a, b]) for a, b in zip(path[:-1], path[1:], strict=True))
+        self.km_total += km
+        return km
