@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "or a CSV path")
     r.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
     r.add_argument("--years", type=int, help="horizon in years (default 6)")
+    r.add_argument("--future", help="a future of configs/futures (trend, shock) or a .toml")
     r.add_argument("--scale", type=float,
                    help="fraction of inhabitants simulated, in (0, 1] (default 1)")
     r.add_argument("--set", dest="overrides", action="append", default=[],
@@ -77,6 +78,14 @@ def _run_overrides(args) -> list[str]:
     if args.scale is not None:
         over.append(f"population.scale={args.scale}")
     return over + list(args.overrides)
+
+
+def _future_section(name: str | None) -> dict:
+    if name is None:
+        return {}
+    from softsim.futures import load_future
+
+    return {"futures": load_future(name)}
 
 
 def _toml_string(text: str) -> str:
@@ -119,11 +128,12 @@ def _cmd_run(args, console: Console) -> int:
     from softsim.config import load_config
     from softsim.model import plan
 
-    cfg = load_config(args.scenario, _run_overrides(args))
+    cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
     if args.plan:
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
         console.print(f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "
-                      f"seed {args.seed}, scale {cfg.population.scale}", highlight=False)
+                      f"seed {args.seed}, scale {cfg.population.scale}, "
+                      f"future {cfg.futures.name}", highlight=False)
         console.print("each week, in order:\n" + plan(), highlight=False)
         return 0
     out = args.out or Path("results") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -17,13 +17,51 @@ each other service with probability ``orientation``.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from softsim.population import Residents
-from softsim.scatter import add_rows_at
 from softsim.sections import InformationConfig
 
 __all__ = ["Awareness"]
+
+
+@nb.njit(cache=True)
+def _refresh(resident, week, awareness, updated, home, aware_count, per_commune, ambient,
+             configured, learn, mu, u):
+    n_types = len(ambient)
+    for j in range(len(resident)):
+        r = resident[j]
+        dt = week - updated[r]
+        if dt <= 0:
+            continue
+        updated[r] = week
+        c = home[r]
+        bits = awareness[r]
+        new = 0
+        for k in range(n_types):
+            s0 = (bits >> k) & 1
+            share = aware_count[c, k] / max(per_commune[c], 1.0)
+            lam = ambient[k] * share / configured[k] + learn
+            total = lam + mu
+            p = float(s0)
+            if total > 0:
+                pi = lam / total
+                p = pi + (s0 - pi) * np.exp(-total * dt)
+            b = 1 if u[j, k] < p else 0
+            aware_count[c, k] += b - s0
+            new |= b << k
+        awareness[r] = new
+
+
+@nb.njit(cache=True)
+def _orient(resident, awareness, home, aware_count, u, p):
+    for j in range(len(resident)):
+        r = resident[j]
+        for k in range(aware_count.shape[1]):
+            if u[j, k] < p and not (awareness[r] >> k) & 1:
+                awareness[r] |= 1 << k
+                aware_count[home[r], k] += 1
 
 
 class Awareness:
@@ -37,63 +75,41 @@ class Awareness:
         rng: The ``information`` stream.
     """
 
-    def __init__(self, cfg: InformationConfig, residents: Residents, awareness: np.ndarray,
+    def __init__(self, cfg: InformationConfig, residents: Residents, awareness: list[float],
                  n_communes: int, rng: np.random.Generator) -> None:
         self.cfg = cfg
-        n_types = len(awareness)
-        a = np.clip(np.asarray(awareness, dtype=np.float64), 1e-6, 1 - 1e-6)
-        self.configured = a
-        self.ambient = cfg.forget_per_year / 52.0 * a / (1.0 - a)
         self.res = residents
         self.rng = rng
-        self.n_types = n_types
-        self.updated = np.zeros(residents.n, dtype=np.int16)
+        a = np.clip(np.asarray(awareness, dtype=np.float64), 1e-6, 1 - 1e-6)
+        self.n_types = len(a)
+        self.configured = a
+        self.ambient = cfg.forget_per_year / 52.0 * a / (1.0 - a)
+        self.updated = np.zeros(residents.n, dtype=np.int32)
         self.per_commune = np.bincount(residents.home, minlength=n_communes).astype(np.float64)
-        bits = self._bits(np.arange(residents.n))
+        k = np.arange(self.n_types, dtype=np.uint16)
+        bits = (residents.awareness[:, None] >> k) & 1
         self.aware_count = np.stack(
-            [np.bincount(residents.home, weights=bits[:, k], minlength=n_communes)
-             for k in range(n_types)], axis=1)  # (communes, types)
+            [np.bincount(residents.home, weights=bits[:, i], minlength=n_communes)
+             for i in range(self.n_types)], axis=1).astype(np.int64)  # (communes, types)
         self.active = cfg.forget_per_year > 0 or (
             cfg.learn_per_euro > 0 and cfg.spending_per_1000_per_week > 0)
 
-    def _bits(self, r: np.ndarray) -> np.ndarray:
-        k = np.arange(self.n_types, dtype=np.uint16)
-        return ((self.res.awareness[r][:, None] >> k) & 1).astype(bool)
-
-    def _set(self, r: np.ndarray, new_bits: np.ndarray) -> None:
-        old = self._bits(r)
-        delta = new_bits.astype(np.int64) - old.astype(np.int64)
-        add_rows_at(self.aware_count, self.res.home[r], delta)
-        weights = (1 << np.arange(self.n_types)).astype(np.uint16)
-        self.res.awareness[r] = (new_bits.astype(np.uint16) * weights).sum(axis=1).astype(np.uint16)
-
-    def refresh(self, r: np.ndarray, week: int, spending_per_1000: float) -> None:
-        """Advance the awareness of residents ``r`` (with a need now) to ``week``."""
-        if not self.active or len(r) == 0:
+    def refresh(self, resident: np.ndarray, week: int, spending_per_1000: float) -> None:
+        """Advance the awareness of the residents with a need now to ``week``."""
+        if not self.active or len(resident) == 0:
             return
-        r = np.unique(r)
-        dt = (week - self.updated[r]).astype(np.float64)[:, None]
-        self.updated[r] = week
-        c = self.cfg
-        share = self.aware_count[self.res.home[r]] / np.maximum(
-            self.per_commune[self.res.home[r]], 1.0)[:, None]
-        lam = self.ambient * share / self.configured + c.learn_per_euro * spending_per_1000
-        mu = c.forget_per_year / 52.0
-        total = lam + mu
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pi = np.where(total > 0, lam / total, 0.0)
-        s0 = self._bits(r).astype(np.float64)
-        p_aware = pi + (s0 - pi) * np.exp(-total * dt)
-        p_aware = np.where(total > 0, p_aware, s0)
-        self._set(r, self.rng.random(p_aware.shape) < p_aware)
+        u = self.rng.random((len(resident), self.n_types))
+        _refresh(resident, week, self.res.awareness, self.updated, self.res.home,
+                 self.aware_count, self.per_commune, self.ambient, self.configured,
+                 self.cfg.learn_per_euro * spending_per_1000, self.cfg.forget_per_year / 52.0, u)
 
-    def orient(self, r_served: np.ndarray) -> None:
+    def orient(self, served: np.ndarray) -> None:
         """Served residents learn each other service with probability ``orientation``."""
-        if self.cfg.orientation <= 0 or len(r_served) == 0:
+        if self.cfg.orientation <= 0 or len(served) == 0:
             return
-        r = np.unique(r_served)
-        learn = self.rng.random((len(r), self.n_types)) < self.cfg.orientation
-        self._set(r, self._bits(r) | learn)
+        u = self.rng.random((len(served), self.n_types))
+        _orient(served, self.res.awareness, self.res.home, self.aware_count, u,
+                self.cfg.orientation)
 
     def share_aware(self) -> np.ndarray:
         """Share of residents aware of each type (from the commune counts)."""

@@ -13,11 +13,16 @@ import pandas as pd
 
 from softsim import metrics as m
 from softsim.config import CLASSES, Config, config_sha256
+from softsim.futures import resilience
 from softsim.population import AGE_75PLUS, Residents
 from softsim.territory import Territory
 from softsim.territory.core import POLE, VILLAGE
 
 __all__ = ["Outcomes", "collect", "GROUPS", "SUMMARY_METRICS", "COUNT_KEYS"]
+
+CO2_KG_PER_KM = 0.2
+"""kg CO2e per vehicle-km: order of magnitude of an average car in France (ADEME Base Carbone
+gives about 0.2 kg/km for a petrol car, all emissions included); a documented assumption."""
 
 COUNT_KEYS = ("latent", "expressed", "not_taken_up", "served", "abandoned", "pending")
 SUMMARY_METRICS = (
@@ -180,6 +185,19 @@ def collect(model) -> Outcomes:
         "digital_share": m.ratio(series["served_digital"].sum(), counts["served"]),
         "digital_failures": int(series["digital_failures"].sum()),
         "capacity_utilisation": m.ratio(series["capacity_used"].sum(), series["capacity"].sum()),
+        "served_home_visit": int(series["served_home_visit"].sum()),
+        "served_mediated": int(series["served_mediated"].sum()),
+        "volunteer_hours": float(series["volunteer_hours"].sum()),
+        "modules_moved": int(series["modules_moved"].sum()),
+        "reconfiguration_cost": float(series["reconfiguration_cost"].sum()),
+        "mobile_km": float(series["mobile_km"].sum()),
+        "service_km": float(series["service_km"].sum()),
+        "co2_tonnes": float(series["vehicle_km"].sum()) * CO2_KG_PER_KM / 1000.0,
+        "budget_total": float(np.nansum(series["budget"])) if model.budget.capped else None,
+        "budget_spent_share": (m.ratio(series["cost_budgeted"].sum(), np.nansum(series["budget"]))
+                               if model.budget.capped else None),
+        "tad_trips": int(series["tad_trips"].sum()),
+        "carpool_lifts": int(series["carpool_lifts"].sum()),
         **{k: v for k, v in ineq.items() if k not in ("gini", "theil", "theil_between_communes",
                                                       "atkinson_1", "palma", "p90_p10")},
     }
@@ -224,8 +242,11 @@ def collect(model) -> Outcomes:
         "e2sfca": m.e2sfca(residents_c, sa.commune, sa.capacity, t.car_min),
     })
 
+    shocks = [{"kind": s.kind, "week": s.week, **resilience(
+        ts["coverage_expressed_week"].to_numpy(), s.week)} for s in cfg.futures.shocks]
     summary = {
         "scenario": cfg.name,
+        "future": cfg.futures.name,
         "seed": model.seed_root,
         "softsim_version": _version(),
         "config_sha256": config_sha256(cfg),
@@ -236,12 +257,16 @@ def collect(model) -> Outcomes:
         "metrics": {k: _clean(v) for k, v in metrics.items()},
         "groups": {g: {k: _clean(v) for k, v in row.items()} for g, row in group_rows.items()},
         "access": {k: {kk: _clean(vv) for kk, vv in v.items()} for k, v in access.items()},
+        "resilience": [{k: _clean(v) if isinstance(v, float) else v for k, v in s.items()}
+                       for s in shocks],
     }
     return Outcomes(summary, ts, communes, groups_df, f, cfg, t)
 
 
 def _clean(v):
     """JSON-safe scalar: floats rounded to 10 significant digits, NaN as None."""
+    if v is None:
+        return None
     if isinstance(v, (int, np.integer)):
         return int(v)
     v = float(v)
