@@ -9,10 +9,12 @@ An option is feasible for a need when:
 
 * **digital**: the need is digitisable and this week's digital attempt succeeds (drawn before the
   allocation); effort = ``digital_effort`` minutes, capacity unlimited;
-* **a site** offering the need's type, open in a slot the resident is free in, reachable from one
-  anchor of the resident's bassin de vie (home, work, shop) within the type's tolerance
-  (× ``dependent_factor`` for dependent residents), with capacity left. Workers are free on
-  weekday daytime only from their work anchor; everyone is free on evenings and Saturday.
+* **a site** offering the need's type (or, for a failed online attempt, the mediation type), open
+  in a slot the resident is free in, reachable from one anchor of the resident's bassin de vie
+  (home, work, shop) within the type's tolerance (× ``dependent_factor`` for dependent
+  residents, and within the site's own reach) by the need's travel mode, with capacity left. Non-workers are free in every slot.
+  Workers are free on evenings and Saturday from any anchor; on weekday daytime only from work
+  and only as far as a break allows (``work_break_min``).
 
 The best option is the one with the least effort (travel minutes for a site); ties go to digital,
 then to the lowest site index. The pure-Python reference in ``tests/reference_greedy.py`` must give
@@ -49,12 +51,14 @@ def _allocate(
     minutes,
     site_commune,
     site_slots,
+    site_reach,
     remaining,
     type_ptr,
     type_sites,
     tolerance,
     dependent_factor,
     digital_effort,
+    work_break_min,
 ):
     n = len(order)
     choice = np.full(n, NONE, np.int32)
@@ -84,6 +88,7 @@ def _allocate(
                     continue
                 c = site_commune[s]
                 slots = site_slots[s]
+                site_tol = min(tol, site_reach[s])
                 for a in range(3):
                     if a == 0:
                         origin = home[r]
@@ -91,13 +96,16 @@ def _allocate(
                         origin = work[r]
                     else:
                         origin = shop[r]
-                    free = SLOT_ALL
-                    if employed[r] and a != 1:
-                        free = SLOT_OFF_WORK
-                    if (slots & free) == 0:
-                        continue
+                    limit = site_tol
+                    if employed[r]:
+                        if a != 1:
+                            if (slots & SLOT_OFF_WORK) == 0:
+                                continue
+                        elif (slots & SLOT_OFF_WORK) == 0:
+                            # weekday daytime from work: only as far as a break allows
+                            limit = min(site_tol, work_break_min)
                     t = times[origin, c]
-                    if t <= tol and t < best:
+                    if t <= limit and t < best:
                         best = t
                         best_site = s
                         best_anchor = origin
@@ -125,10 +133,12 @@ def allocate(
     tolerance: np.ndarray,
     dependent_factor: float,
     digital_effort: float,
+    work_break_min: float = np.inf,
     *,
     need_mode: np.ndarray | None = None,
     minutes: np.ndarray | None = None,
     need_alt_type: np.ndarray | None = None,
+    site_reach: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allocate needs to options in the given priority order.
 
@@ -148,12 +158,17 @@ def allocate(
         tolerance: Maximum one-way travel minutes per type.
         dependent_factor: Tolerance multiplier for dependent residents.
         digital_effort: Effort (minutes) of the digital option.
+        work_break_min: How far (one-way minutes) a worker can go from work to a site open
+            only on weekday daytime (a break); sites open off work hours are reachable from
+            work within the full tolerance.
         need_mode: Per need: index of its travel-time matrix in ``minutes``. Default: 0 (car)
             for residents with a car, 1 (no car) for the others.
         minutes: Stacked travel-time matrices ``(modes, communes, communes)``. Default:
             ``[car_min, nocar_min]``.
         need_alt_type: Per need: a second type whose sites may also serve it (digital
             mediation of a failed online attempt), or -1. Default: none.
+        site_reach: Per site: the farthest (one-way minutes) it serves from, e.g. an
+            association helps its neighbours only. Default: no limit beyond the tolerance.
 
     Returns:
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
@@ -165,6 +180,8 @@ def allocate(
         need_mode = np.where(residents.car[need_resident], 0, 1).astype(np.int8)
     if need_alt_type is None:
         need_alt_type = np.full(len(need_resident), -1, np.int8)
+    if site_reach is None:
+        site_reach = np.full(len(site_commune), np.inf, np.float32)
     return _allocate(
         order.astype(np.int64, copy=False),
         need_resident,
@@ -180,10 +197,12 @@ def allocate(
         minutes,
         site_commune,
         site_slots,
+        site_reach,
         remaining,
         type_ptr,
         type_sites,
         tolerance,
         np.float32(dependent_factor),
         np.float32(digital_effort),
+        np.float32(work_break_min),
     )

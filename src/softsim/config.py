@@ -161,7 +161,9 @@ class DigitalConfig(_Section):
 
     A failed attempt can be caught by *mediation* at any site or association offering the
     ``mediation_type`` service; a mediated success makes a low-skill resident skilled with
-    probability ``skill_gain``.
+    probability ``skill_gain``. ``rollout_per_1000_per_week`` (€) funds broadband connections at
+    ``connection_cost`` € per resident connected, spread over communes in proportion to their
+    residents still without broadband (public provision: it counts in the *faire* envelope).
     """
 
     enabled: bool = True
@@ -171,12 +173,15 @@ class DigitalConfig(_Section):
     cost_per_use: NonNegative = 2.0
     mediation_type: str | None = "digital_help"
     skill_gain: Share = 0.1
+    rollout_per_1000_per_week: NonNegative = 0.0
+    connection_cost: Positive = 150.0
 
 
 class ResidentsConfig(_Section):
     """How residents choose and how far they go."""
 
     dependent_tolerance_factor: Share = 0.5
+    work_break_min: NonNegative = 15.0
     priority: Literal["random", "oldest_first"] = "random"
 
 

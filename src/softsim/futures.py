@@ -87,7 +87,7 @@ class Futures:
         return (1.0 + self.cfg.volunteer_trend_per_year) ** (week / self.wpy)
 
     def broadband_step(self) -> float:
-        """Weekly share of still-uncovered homes that broadband reaches."""
+        """Weekly share of still-uncovered homes that broadband reaches (the trend)."""
         return 1.0 - (1.0 - self.cfg.broadband_rollout_per_year) ** (1.0 / self.wpy)
 
 

@@ -79,7 +79,7 @@ SERIES: tuple[str, ...] = (
     "travel_min_sum", "wait_weeks_sum", "vehicle_km", "resident_km", "service_km", "cost",
     "cost_budgeted", "budget", "funding_factor", "capacity", "capacity_used", "volunteers",
     "volunteer_hours", "associations", "modules_moved", "reconfiguration_cost", "tad_trips",
-    "carpool_lifts", "mobile_km", "aware_share",
+    "carpool_lifts", "mobile_km", "rollout_cost", "broadband_share", "aware_share",
 )
 """Per-week counters recorded by the ``record`` phase."""
 
@@ -127,7 +127,7 @@ class SoftTerritory(mesa.Model):
         self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
         self.tad_communes = {"none": np.zeros(t.n, bool), "villages": t.cls == VILLAGE,
                              "all": np.ones(t.n, bool)}[tc.tad]
-        residents_c = np.bincount(res.home, minlength=t.n)
+        self.residents_c = residents_c = np.bincount(res.home, minlength=t.n)
         # trips accrue weekly as a per-commune credit (small villages get one every few weeks);
         # only trips actually used are consumed and paid
         self.tad_rate_c = tc.trips_per_1000_per_week * residents_c / 1000.0 * self.tad_communes
@@ -262,8 +262,9 @@ class SoftTerritory(mesa.Model):
             out += [Provider(c, bus.types, 0b001, self.cfg.bus.users_per_stop, "bus", bus)
                     for c in bus.stops]
         if self.associations is not None:
+            reach = self.cfg.associations.reach_min
             out += [Provider(a.commune, a.types, a.slots, self.associations.capacity(a),
-                             "association", a) for a in self.associations.associations]
+                             "association", a, reach) for a in self.associations.associations]
         return out
 
     def _planned_faire(self) -> float:
@@ -279,6 +280,7 @@ class SoftTerritory(mesa.Model):
             cost += len(self.buses) * (cfg.bus.cost_per_week + cfg.bus.stops_per_week * per_stop)
         cost += float(self.tad_rate_c.sum()) * cfg.transport.cost_per_trip
         cost += cfg.information.spending_per_1000_per_week * self.residents.n / 1000.0
+        cost += cfg.digital.rollout_per_1000_per_week * self.residents.n / 1000.0
         return cost
 
     # ------------------------------------------------------------------ the step
@@ -297,6 +299,7 @@ class SoftTerritory(mesa.Model):
         b.start_week()
         self.factor = b.funding_factor(self._planned_faire())
         self.broadband += (1.0 - self.broadband) * f.broadband_step()
+        self._w["rollout_cost"] = self._roll_out_broadband()
         if self.buses:
             self._plan_buses()
         for m in self.modules:
@@ -305,6 +308,22 @@ class SoftTerritory(mesa.Model):
         self.site_arrays = SiteArrays.of(self.providers, len(self.type_id))
         w["budget"] = b.weekly() if b.capped else float("nan")
         w["funding_factor"] = self.factor
+
+    def _roll_out_broadband(self) -> float:
+        """Connect residents with this week's rollout money; returns the money spent."""
+        d = self.cfg.digital
+        if d.rollout_per_1000_per_week <= 0:
+            return 0.0
+        uncovered = (1.0 - self.broadband) * self.residents_c
+        total = uncovered.sum()
+        if total <= 0:
+            return 0.0
+        money = d.rollout_per_1000_per_week * self.residents.n / 1000.0 * self.factor
+        connected = min(total, money / d.connection_cost)
+        self.broadband += (connected * uncovered / total / np.maximum(self.residents_c, 1)
+                           ).astype(np.float32)
+        np.minimum(self.broadband, 1.0, out=self.broadband)
+        return connected * d.connection_cost
 
     def _plan_buses(self) -> None:
         t = self.territory
@@ -387,7 +406,8 @@ class SoftTerritory(mesa.Model):
             self.territory.car_min, self.territory.nocar_min, sa.commune, sa.slots,
             self._remaining, sa.type_ptr, sa.type_sites, self.tolerance,
             self.cfg.residents.dependent_tolerance_factor, self.cfg.digital.effort_min,
-            need_mode=self._mode, minutes=self.minutes, need_alt_type=self._alt_type,
+            self.cfg.residents.work_break_min, need_mode=self._mode, minutes=self.minutes,
+            need_alt_type=self._alt_type, site_reach=sa.reach,
         )
 
     def phase_mobile(self) -> None:
@@ -501,7 +521,7 @@ class SoftTerritory(mesa.Model):
                    + cfg.information.spending_per_1000_per_week * self.residents.n / 1000.0)
         budgeted = (running * self.factor
                     + mobile_km * cfg.mobile.cost_per_km + bus_km * cfg.bus.cost_per_km
-                    + tad_used * cfg.transport.cost_per_trip
+                    + tad_used * cfg.transport.cost_per_trip + w["rollout_cost"]
                     + (self.budget.envelope("faire_faire") if self.delegated else 0.0))
         if self.associations is not None:
             budgeted += self.budget.envelope("faire_avec") + self.budget.envelope("inciter")
@@ -529,6 +549,7 @@ class SoftTerritory(mesa.Model):
                 w["cost"] += spent
                 w["cost_budgeted"] += spent
         w["aware_share"] = float(self.awareness.share_aware().mean())
+        w["broadband_share"] = float(self.broadband @ self.residents_c / max(self.residents.n, 1))
 
     def phase_record(self) -> None:
         """Copy this week's counters into the preallocated series."""

@@ -96,7 +96,7 @@ class AssociationsConfig(Section):
     enabled: bool = False
     initial_share: Share = 0.15
     emergence_per_year: NonNegative = 0.03
-    dynamism_sd: NonNegative = 0.7
+    dynamism_sd: NonNegative = 1.0
     volunteer_share: Share = 0.23
     focus_share: Share = 0.01
     recruit_per_year: NonNegative = 0.5
@@ -108,6 +108,7 @@ class AssociationsConfig(Section):
     types: list[str] = ["social", "digital_help"]
     slots: Annotated[list[SlotName], Field(min_length=1)] = ["evening", "saturday"]
     carpool_lifts_per_volunteer: NonNegative = 1.0
+    reach_min: Positive = 10.0
 
 
 class InformationConfig(Section):

@@ -8,7 +8,8 @@ engagement`` (``volunteer_share`` ≈ 23 % of adults volunteer, France Bénévol
 Every week, for each association (a Mesa ``FixedAgent``):
 
 * it offers ``volunteers × hours_per_volunteer × 60 / minutes_per_contact`` contacts, in its
-  slots (evenings and Saturday by default), and ``volunteers × carpool_lifts_per_volunteer``
+  slots (evenings and Saturday by default), to residents within ``reach_min`` minutes (local
+  help is local), and ``volunteers × carpool_lifts_per_volunteer``
   car-pool lifts to residents of its commune without a car;
 * recruits ~ Poisson(``recruit_per_year``/52 × max(0, potential × (1 + cofunding) − volunteers));
 * quits ~ Binomial(volunteers, ``quit_per_year``/52 / (1 + cofunding) + ``overload_quit_per_week``

@@ -125,6 +125,7 @@ class Provider(NamedTuple):
     capacity: int
     kind: str
     owner: object
+    reach: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class SiteArrays:
     commune: np.ndarray
     slots: np.ndarray
     capacity: np.ndarray
+    reach: np.ndarray
     type_ptr: np.ndarray
     type_sites: np.ndarray
 
@@ -150,6 +152,7 @@ class SiteArrays:
             commune=np.array([p.commune for p in providers], dtype=np.int32),
             slots=np.array([p.slots for p in providers], dtype=np.int8),
             capacity=np.array([p.capacity for p in providers], dtype=np.int64),
+            reach=np.array([getattr(p, "reach", np.inf) for p in providers], dtype=np.float32),
             type_ptr=ptr,
             type_sites=flat,
         )
