@@ -12,9 +12,10 @@ An option is feasible for a need when:
 * **a site** offering the need's type (or, for a failed online attempt, the mediation type), open
   in a slot the resident is free in, reachable from one anchor of the resident's bassin de vie
   (home, work, shop) within the type's tolerance (× ``dependent_factor`` for dependent
-  residents, and within the site's own reach) by the need's travel mode, with capacity left. Non-workers are free in every slot.
-  Workers are free on evenings and Saturday from any anchor; on weekday daytime only from work
-  and only as far as a break allows (``work_break_min``).
+  residents, and within the site's own reach) by the need's travel mode, with capacity left.
+  Non-workers are free in every slot. Workers are free on evenings and Saturday from any
+  anchor; on weekday daytime only from work and only as far as a break allows
+  (``work_break_min``).
 
 The best option is the one with the least effort (travel minutes for a site); ties go to digital,
 then to the lowest site index. The pure-Python reference in ``tests/reference_greedy.py`` must give

@@ -94,5 +94,8 @@ class Budget:
         """Contacts per week the delegation envelope buys."""
         if not self.capped:
             return 0.0
-        return (self.envelope("faire_faire") * self.cfg.delegation_efficiency
-                / self.cfg.delegated_cost_per_capacity)
+        return (
+            self.envelope("faire_faire")
+            * self.cfg.delegation_efficiency
+            / self.cfg.delegated_cost_per_capacity
+        )

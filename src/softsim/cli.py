@@ -1,4 +1,4 @@
-"""The ``softsim`` command line: ``run``, ``territory show``, ``scenarios``.
+"""The ``softsim`` command line: ``run``, ``compare``, ``territory show``, ``scenarios``.
 
 User errors (bad scenario, bad field, bad territory) print one line and exit with code 2,
 without a traceback and without writing anything.
@@ -7,6 +7,7 @@ without a traceback and without writing anything.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from softsim.errors import SoftsimError
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+DEFAULT_SCENARIOS = ("hard", "soft", "digital", "network", "information", "local", "normative")
+DEFAULT_REPLICATES = 10
 
 
 def _non_negative_int(text: str) -> int:
@@ -43,20 +46,70 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and write its results folder")
     r.add_argument("scenario", help="a bundled scenario name (see `softsim scenarios`) or a .toml")
-    r.add_argument("--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, "
-                                       "or a CSV path")
+    r.add_argument(
+        "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
+    )
     r.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
     r.add_argument("--years", type=int, help="horizon in years (default 6)")
     r.add_argument("--future", help="a future of configs/futures (trend, shock) or a .toml")
-    r.add_argument("--scale", type=float,
-                   help="fraction of inhabitants simulated, in (0, 1] (default 1)")
-    r.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+    r.add_argument(
+        "--scale", type=float, help="fraction of inhabitants simulated, in (0, 1] (default 1)"
+    )
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a config value (repeatable)",
+    )
     r.add_argument("--out", type=Path, help="results folder (default results/<scenario>-<time>)")
     r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
-    r.add_argument("--plan", action="store_true",
-                   help="print the weekly schedule and the resolved run, then stop")
+    r.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the weekly schedule and the resolved run, then stop",
+    )
     r.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+    c = sub.add_parser(
+        "compare", help="run scenarios side by side with replicates; write a report (the main job)"
+    )
+    c.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help=f"scenario names or .toml files (default: {' '.join(DEFAULT_SCENARIOS)})",
+    )
+    c.add_argument(
+        "--replicates",
+        type=_positive_int,
+        default=DEFAULT_REPLICATES,
+        help=f"seeded replicates per scenario (default {DEFAULT_REPLICATES})",
+    )
+    c.add_argument(
+        "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
+    )
+    c.add_argument("--years", type=int, help="horizon in years (default 6)")
+    c.add_argument("--future", help="a future of configs/futures (trend, shock) or a .toml")
+    c.add_argument("--scale", type=float, help="fraction of inhabitants simulated")
+    c.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
+    c.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a value in every scenario",
+    )
+    c.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="local processes (default: number of cores)",
+    )
+    c.add_argument("--out", type=Path, help="report folder (default results/compare-<time>)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
@@ -67,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return p
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer of at least 1, got {text!r}")
+    return value
 
 
 def _run_overrides(args) -> list[str]:
@@ -103,9 +163,11 @@ def _fmt(v) -> str:
 
 
 def _summary_tables(summary: dict, console: Console) -> None:
-    mt = Table(title=f"{summary['scenario']} on {summary['territory']} — "
-                     f"{summary['residents']:,} residents, {summary['weeks']} weeks, "
-                     f"seed {summary['seed']}")
+    mt = Table(
+        title=f"{summary['scenario']} on {summary['territory']} — "
+        f"{summary['residents']:,} residents, {summary['weeks']} weeks, "
+        f"seed {summary['seed']}"
+    )
     mt.add_column("metric")
     mt.add_column("value", justify="right")
     for k, v in summary["counts"].items():
@@ -114,8 +176,14 @@ def _summary_tables(summary: dict, console: Console) -> None:
         mt.add_row(k, _fmt(v))
     console.print(mt)
     gt = Table(title="by group of residents")
-    cols = ["residents", "coverage_latent", "non_take_up", "abandonment", "mean_travel_min",
-            "gap_vs_rest"]
+    cols = [
+        "residents",
+        "coverage_latent",
+        "non_take_up",
+        "abandonment",
+        "mean_travel_min",
+        "gap_vs_rest",
+    ]
     gt.add_column("group")
     for c in cols:
         gt.add_column(c, justify="right")
@@ -131,9 +199,12 @@ def _cmd_run(args, console: Console) -> int:
     cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
     if args.plan:
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
-        console.print(f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "
-                      f"seed {args.seed}, scale {cfg.population.scale}, "
-                      f"future {cfg.futures.name}", highlight=False)
+        console.print(
+            f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "
+            f"seed {args.seed}, scale {cfg.population.scale}, "
+            f"future {cfg.futures.name}",
+            highlight=False,
+        )
         console.print("each week, in order:\n" + plan(), highlight=False)
         return 0
     out = args.out or Path("results") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -161,11 +232,128 @@ def _simulate(cfg, seed: int, *, quiet: bool, console: Console):
 
     if quiet:
         return run(cfg, seed)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("week {task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("week {task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(f"{cfg.name}", total=cfg.weeks)
         return run(cfg, seed, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _cmd_compare(args, console: Console) -> int:
+    import matplotlib.pyplot as plt
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from softsim import comparison as cmp
+    from softsim.config import load_config
+    from softsim.experiment import run_replicates
+    from softsim.report import comparison_figures
+    from softsim.store import check_free, write_comparison
+
+    names = args.scenarios or list(DEFAULT_SCENARIOS)
+    future = _future_section(args.future)
+    configs = [load_config(n, _run_overrides(args), **future) for n in names]
+    order = [c.name for c in configs]
+    if len(set(order)) != len(order):
+        raise SoftsimError(f"scenarios: each scenario may appear once, got {' '.join(order)}")
+    out = args.out or Path("results") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
+    check_free(out)
+
+    def simulate(progress=None):
+        return run_replicates(configs, args.seed, args.replicates, args.workers, progress)
+
+    if args.quiet:
+        results = simulate()
+    else:
+        with Progress(
+            TextColumn("[bold]compare"),
+            BarColumn(),
+            TextColumn("run {task.completed:.0f}/{task.total:.0f}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("compare", total=len(configs) * args.replicates)
+            results = simulate(lambda done, total: bar.update(task, completed=done))
+
+    runs = cmp.runs_table(results)
+    table = cmp.comparison_table(runs, order)
+    reference = order[0]
+    paragraphs = [
+        cmp.scenario_paragraph(
+            c.name, c.description, cmp.paired_differences(runs, c.name, reference), reference
+        )
+        for c in configs[1:]
+    ]
+    paragraphs.insert(0, f"**{reference}** — {configs[0].description} (the reference).")
+    settings = {
+        "scenarios": ", ".join(order),
+        "territory": results[0].territory_label,
+        "replicates": args.replicates,
+        "years": configs[0].simulation.years,
+        "future": configs[0].futures.name,
+        "root seed": args.seed,
+        "population scale": configs[0].population.scale,
+    }
+    figures = comparison_figures(results, table, order)
+    report = cmp.report_markdown(settings, table, paragraphs, list(figures))
+    write_comparison(
+        out,
+        runs,
+        table,
+        report,
+        figures,
+        {
+            "command": ["softsim", *sys.argv[1:]],
+            "settings": settings,
+            "seeds": sorted({r.seed for r in results}),
+            "data_attribution": results[0].attribution or None,
+        },
+    )
+    plt.close("all")
+    if not args.quiet:
+        _comparison_table(table, console)
+    console.print(f"report written to {out}/report.md", highlight=False)
+    return 0
+
+
+def _comparison_table(table, console: Console) -> None:
+    keys = [
+        "coverage_latent",
+        "non_take_up",
+        "gini",
+        "theil_between_share_communes",
+        "gap_age_75plus",
+        "gap_workers",
+        "coverage_dependent",
+        "cost_per_served",
+    ]
+    short = {
+        "coverage_latent": "coverage",
+        "non_take_up": "non-take-up",
+        "gini": "Gini",
+        "theil_between_share_communes": "Theil betw.",
+        "gap_age_75plus": "gap 75+",
+        "gap_workers": "gap workers",
+        "coverage_dependent": "cov. dependent",
+        "cost_per_served": "EUR/served",
+    }
+    t = Table(title="scenarios (mean ± 95 % CI)")
+    t.add_column("scenario")
+    for k in keys:
+        t.add_column(short[k], justify="right")
+    for _, row in table.iterrows():
+        cells = []
+        for k in keys:
+            mean, ci = row[f"{k}_mean"], row[f"{k}_ci95"]
+            digits = 2 if k == "cost_per_served" else 3
+            cells.append(f"{mean:.{digits}f}" + (f" ±{ci:.{digits}f}" if ci == ci else ""))
+        t.add_row(row["scenario"], *cells)
+    console.print(t)
 
 
 def _cmd_territory(args, console: Console) -> int:
@@ -208,7 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``softsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 110)
-    commands = {"run": _cmd_run, "territory": _cmd_territory, "scenarios": _cmd_scenarios}
+    commands = {
+        "run": _cmd_run,
+        "compare": _cmd_compare,
+        "territory": _cmd_territory,
+        "scenarios": _cmd_scenarios,
+    }
     try:
         return commands[args.command](args, console)
     except SoftsimError as exc:

@@ -243,9 +243,7 @@ def _default_sites() -> dict[str, SiteGroup]:
         "health_insurance": SiteGroup(
             types=["health"], where="poles", count=1, capacity_per_1000=1.6
         ),
-        "town_services": SiteGroup(
-            types=["admin", "digital_help"], count=4, capacity_per_1000=2.4
-        ),
+        "town_services": SiteGroup(types=["admin", "digital_help"], count=4, capacity_per_1000=2.4),
     }
 
 
@@ -363,7 +361,9 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _raw_scenario(name_or_path: str, seen: tuple[Path, ...] = (), base_dir: Path | None = None) -> dict:
+def _raw_scenario(
+    name_or_path: str, seen: tuple[Path, ...] = (), base_dir: Path | None = None
+) -> dict:
     """A scenario file merged over its ``extends`` chain (parents first); its name is its own."""
     target = Path(name_or_path)
     if base_dir is not None and target.suffix == ".toml" and not target.is_absolute():

@@ -56,8 +56,11 @@ class NeedArrivals:
     def draw_extra(
         self, rng: np.random.Generator, among: np.ndarray, type_id: int, magnitude: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Extra needs of one type among some residents (a shock): ``magnitude`` × their mean
-        weekly rate of that type, drawn uniformly among them."""
+        """Extra needs of one type among some residents (a shock).
+
+        Their number is Poisson with mean ``magnitude`` × the population's mean weekly rate of
+        that type × the number of residents hit; each falls on one of them, uniformly.
+        """
         if len(among) == 0:
             return np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool)
         rate = self.base_weekly_mean[type_id].sum() / max(self.band_size.sum(), 1)

@@ -58,8 +58,11 @@ class Futures:
         self.wpy = weeks_per_year
 
     def _active(self, kind: str, week: int):
-        return [s for s in self.cfg.shocks
-                if s.kind == kind and s.week <= week < s.week + s.duration_weeks]
+        return [
+            s
+            for s in self.cfg.shocks
+            if s.kind == kind and s.week <= week < s.week + s.duration_weeks
+        ]
 
     def need_multipliers(self, week: int) -> np.ndarray:
         """Multiplier of each type's need rate this week (trend and epidemics)."""

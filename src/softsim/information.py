@@ -27,8 +27,20 @@ __all__ = ["Awareness"]
 
 
 @nb.njit(cache=True)
-def _refresh(resident, week, awareness, updated, home, aware_count, per_commune, ambient,
-             configured, learn, mu, u):
+def _refresh(
+    resident,
+    week,
+    awareness,
+    updated,
+    home,
+    aware_count,
+    per_commune,
+    ambient,
+    configured,
+    learn,
+    mu,
+    u,
+):
     n_types = len(ambient)
     for j in range(len(resident)):
         r = resident[j]
@@ -75,8 +87,14 @@ class Awareness:
         rng: The ``information`` stream.
     """
 
-    def __init__(self, cfg: InformationConfig, residents: Residents, awareness: list[float],
-                 n_communes: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        cfg: InformationConfig,
+        residents: Residents,
+        awareness: list[float],
+        n_communes: int,
+        rng: np.random.Generator,
+    ) -> None:
         self.cfg = cfg
         self.res = residents
         self.rng = rng
@@ -89,27 +107,44 @@ class Awareness:
         k = np.arange(self.n_types, dtype=np.uint16)
         bits = (residents.awareness[:, None] >> k) & 1
         self.aware_count = np.stack(
-            [np.bincount(residents.home, weights=bits[:, i], minlength=n_communes)
-             for i in range(self.n_types)], axis=1).astype(np.int64)  # (communes, types)
+            [
+                np.bincount(residents.home, weights=bits[:, i], minlength=n_communes)
+                for i in range(self.n_types)
+            ],
+            axis=1,
+        ).astype(np.int64)  # (communes, types)
         self.active = cfg.forget_per_year > 0 or (
-            cfg.learn_per_euro > 0 and cfg.spending_per_1000_per_week > 0)
+            cfg.learn_per_euro > 0 and cfg.spending_per_1000_per_week > 0
+        )
 
     def refresh(self, resident: np.ndarray, week: int, spending_per_1000: float) -> None:
         """Advance the awareness of the residents with a need now to ``week``."""
         if not self.active or len(resident) == 0:
             return
         u = self.rng.random((len(resident), self.n_types))
-        _refresh(resident, week, self.res.awareness, self.updated, self.res.home,
-                 self.aware_count, self.per_commune, self.ambient, self.configured,
-                 self.cfg.learn_per_euro * spending_per_1000, self.cfg.forget_per_year / 52.0, u)
+        _refresh(
+            resident,
+            week,
+            self.res.awareness,
+            self.updated,
+            self.res.home,
+            self.aware_count,
+            self.per_commune,
+            self.ambient,
+            self.configured,
+            self.cfg.learn_per_euro * spending_per_1000,
+            self.cfg.forget_per_year / 52.0,
+            u,
+        )
 
     def orient(self, served: np.ndarray) -> None:
         """Served residents learn each other service with probability ``orientation``."""
         if self.cfg.orientation <= 0 or len(served) == 0:
             return
         u = self.rng.random((len(served), self.n_types))
-        _orient(served, self.res.awareness, self.res.home, self.aware_count, u,
-                self.cfg.orientation)
+        _orient(
+            served, self.res.awareness, self.res.home, self.aware_count, u, self.cfg.orientation
+        )
 
     def share_aware(self) -> np.ndarray:
         """Share of residents aware of each type (from the commune counts)."""

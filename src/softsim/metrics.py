@@ -159,6 +159,7 @@ def e2sfca(
     Step 1: each site's ratio ``R_j = S_j / Σ_k P_k W(t_kj)`` over communes within the catchment.
     Step 2: ``A_i = Σ_j R_j W(t_ij)``. ``W`` is stepwise by travel minutes (``bands``).
     """
+
     def weight(t):
         w = np.zeros_like(t, dtype=np.float64)
         lower = 0.0

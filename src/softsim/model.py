@@ -56,30 +56,75 @@ class Phase:
 
 
 SCHEDULE: tuple[Phase, ...] = (
-    Phase("futures", "trends and shocks; budget and funding factor; broadband rollout; the "
-                     "week's capacity (sites, modules, bus stops, associations)"),
-    Phase("needs", "latent needs arise (Poisson per type x age band, shocks); awareness is "
-                   "brought up to date; unaware residents do not express them (non-take-up)"),
-    Phase("options", "digital attempts (skill, broadband), mediation of failures, car-pool "
-                     "lifts and demand-responsive transport for residents without a car"),
-    Phase("allocate", "random serial dictatorship: needs in (weighted) random order take their "
-                      "best feasible option with capacity left (compiled kernel)"),
+    Phase(
+        "futures",
+        "trends and shocks; budget and funding factor; broadband rollout; the "
+        "week's capacity (sites, modules, bus stops, associations)",
+    ),
+    Phase(
+        "needs",
+        "latent needs arise (Poisson per type x age band, shocks); awareness is "
+        "brought up to date; unaware residents do not express them (non-take-up)",
+    ),
+    Phase(
+        "options",
+        "digital attempts (skill, broadband), mediation of failures, car-pool "
+        "lifts and demand-responsive transport for residents without a car",
+    ),
+    Phase(
+        "allocate",
+        "random serial dictatorship: needs in (weighted) random order take their "
+        "best feasible option with capacity left (compiled kernel)",
+    ),
     Phase("mobile", "mobile agents tour pending home-visit requests (nearest neighbour)"),
-    Phase("outcomes", "served needs leave the pool (travel, wait, km, cost, orientation, skills); "
-                      "needs past their patience are abandoned"),
-    Phase("adapt", "associations recruit, burn out, dissolve, emerge; the orchestrator reads "
-                   "lagged, noisy unmet demand and reconfigures modules every review_weeks"),
+    Phase(
+        "outcomes",
+        "served needs leave the pool (travel, wait, km, cost, orientation, skills); "
+        "needs past their patience are abandoned",
+    ),
+    Phase(
+        "adapt",
+        "associations recruit, burn out, dissolve, emerge; the orchestrator reads "
+        "lagged, noisy unmet demand and reconfigures modules every review_weeks",
+    ),
     Phase("record", "this week's counts go into the preallocated series"),
 )
 """The weekly step, in order. ``softsim run --plan`` prints it."""
 
 SERIES: tuple[str, ...] = (
-    "latent", "expressed", "not_taken_up", "served", "served_digital", "served_site",
-    "served_home_visit", "served_mediated", "abandoned", "pending", "digital_failures",
-    "travel_min_sum", "wait_weeks_sum", "vehicle_km", "resident_km", "service_km", "cost",
-    "cost_budgeted", "budget", "funding_factor", "capacity", "capacity_used", "volunteers",
-    "volunteer_hours", "associations", "modules_moved", "reconfiguration_cost", "tad_trips",
-    "carpool_lifts", "mobile_km", "rollout_cost", "broadband_share", "aware_share",
+    "latent",
+    "expressed",
+    "not_taken_up",
+    "served",
+    "served_digital",
+    "served_site",
+    "served_home_visit",
+    "served_mediated",
+    "abandoned",
+    "pending",
+    "digital_failures",
+    "travel_min_sum",
+    "wait_weeks_sum",
+    "vehicle_km",
+    "resident_km",
+    "service_km",
+    "cost",
+    "cost_budgeted",
+    "budget",
+    "funding_factor",
+    "capacity",
+    "capacity_used",
+    "volunteers",
+    "volunteer_hours",
+    "associations",
+    "modules_moved",
+    "reconfiguration_cost",
+    "tad_trips",
+    "carpool_lifts",
+    "mobile_km",
+    "rollout_cost",
+    "broadband_share",
+    "aware_share",
 )
 """Per-week counters recorded by the ``record`` phase."""
 
@@ -108,8 +153,11 @@ class SoftTerritory(mesa.Model):
         graph = nx.Graph()
         graph.add_nodes_from(range(t.n))
         graph.add_edges_from(map(tuple, t.edges.tolist()))
-        self.space = Network(graph, random=seeds.python_random("space"),
-                             layout={i: (t.x_km[i], t.y_km[i]) for i in range(t.n)})
+        self.space = Network(
+            graph,
+            random=seeds.python_random("space"),
+            layout={i: (t.x_km[i], t.y_km[i]) for i in range(t.n)},
+        )
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
         self.type_id = {name: k for k, name in enumerate(cfg.service_names)}
         n_types = len(self.type_id)
@@ -118,15 +166,21 @@ class SoftTerritory(mesa.Model):
         self.home_visit = np.array([s.home_visit for s in cfg.services.values()], bool)
         self.type_weight = np.array([cfg.priorities.types.get(n, 1.0) for n in self.type_id])
         self.resident_weight = self._public_weights()
-        self.mediation = (self.type_id[cfg.digital.mediation_type]
-                          if cfg.digital.mediation_type is not None else -1)
+        self.mediation = (
+            self.type_id[cfg.digital.mediation_type]
+            if cfg.digital.mediation_type is not None
+            else -1
+        )
 
         # travel-time matrices by mode (car, no car, demand-responsive transport)
         tc = cfg.transport
         tad = tc.tad_wait_min + t.road_km / tc.tad_speed_kmh * 60.0
         self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
-        self.tad_communes = {"none": np.zeros(t.n, bool), "villages": t.cls == VILLAGE,
-                             "all": np.ones(t.n, bool)}[tc.tad]
+        self.tad_communes = {
+            "none": np.zeros(t.n, bool),
+            "villages": t.cls == VILLAGE,
+            "all": np.ones(t.n, bool),
+        }[tc.tad]
         self.residents_c = residents_c = np.bincount(res.home, minlength=t.n)
         # trips accrue weekly as a per-commune credit (small villages get one every few weeks);
         # only trips actually used are consumed and paid
@@ -138,36 +192,59 @@ class SoftTerritory(mesa.Model):
         self.delegated = self._delegated_communes()
         m = cfg.modules
         self.modules = [
-            PopUpModule(self, self.space[int(c)], [self.type_id[x] for x in m.types],
-                        slot_mask(m.slots), m.capacity,
-                        m.fixed_cost_per_week + m.capacity * m.cost_per_capacity)
+            PopUpModule(
+                self,
+                self.space[int(c)],
+                [self.type_id[x] for x in m.types],
+                slot_mask(m.slots),
+                m.capacity,
+                m.fixed_cost_per_week + m.capacity * m.cost_per_capacity,
+            )
             for c in self._spread_communes(m.count)
         ]
         base = self.space[int(np.argmax(t.population))]
-        self.mobile_agents = [MobileAgent(self, base, cfg.mobile.hours_per_week, [])
-                              for _ in range(cfg.mobile.agents)]
+        self.mobile_agents = [
+            MobileAgent(self, base, cfg.mobile.hours_per_week, []) for _ in range(cfg.mobile.agents)
+        ]
         bus_types = [self.type_id[x] for x in cfg.bus.types]
         self.buses = [Bus(self, base, bus_types) for _ in range(self._bus_count())]
         adults = np.bincount(res.home, weights=res.age > 0, minlength=t.n)
         self.associations = (
-            AssociationSector(self, cfg.associations, adults,
-                              [self.type_id[x] for x in cfg.associations.types],
-                              slot_mask(cfg.associations.slots), seeds.generator("associations"))
-            if cfg.associations.enabled else None
+            AssociationSector(
+                self,
+                cfg.associations,
+                adults,
+                [self.type_id[x] for x in cfg.associations.types],
+                slot_mask(cfg.associations.slots),
+                seeds.generator("associations"),
+            )
+            if cfg.associations.enabled
+            else None
         )
 
         # processes
         self.futures = Futures(cfg.futures, self.type_id, cfg.simulation.weeks_per_year)
-        self.budget = Budget(cfg.budget, res.n, cfg.orchestrator.reconfiguration_share
-                             if cfg.orchestrator.enabled and self.modules else 0.0)
-        self.orchestrator = (
-            Orchestrator(cfg.orchestrator, cfg.modules, t.car_min, n_types,
-                         seeds.generator("orchestrator"))
-            if cfg.orchestrator.enabled else None
+        self.budget = Budget(
+            cfg.budget,
+            res.n,
+            cfg.orchestrator.reconfiguration_share
+            if cfg.orchestrator.enabled and self.modules
+            else 0.0,
         )
-        self.awareness = Awareness(cfg.information, res,
-                                   [s.awareness for s in cfg.services.values()], t.n,
-                                   seeds.generator("information"))
+        self.orchestrator = (
+            Orchestrator(
+                cfg.orchestrator, cfg.modules, t.car_min, n_types, seeds.generator("orchestrator")
+            )
+            if cfg.orchestrator.enabled
+            else None
+        )
+        self.awareness = Awareness(
+            cfg.information,
+            res,
+            [s.awareness for s in cfg.services.values()],
+            t.n,
+            seeds.generator("information"),
+        )
         self.arrivals = NeedArrivals(res, cfg)
         pb = cfg.population.broadband
         self.broadband = np.array([pb.pole, pb.bourg, pb.village])[t.cls].astype(np.float32)
@@ -192,9 +269,14 @@ class SoftTerritory(mesa.Model):
     def _public_weights(self) -> np.ndarray:
         res, t, pr = self.residents, self.territory, self.cfg.priorities.publics
         w = np.ones(res.n)
-        masks = {"age_75plus": res.age == AGE_75PLUS, "no_car": ~res.car,
-                 "low_digital_skill": res.low_skill, "workers": res.employed,
-                 "dependent": res.dependent, "rural": t.cls[res.home] == VILLAGE}
+        masks = {
+            "age_75plus": res.age == AGE_75PLUS,
+            "no_car": ~res.car,
+            "low_digital_skill": res.low_skill,
+            "workers": res.employed,
+            "dependent": res.dependent,
+            "rural": t.cls[res.home] == VILLAGE,
+        }
         for group, weight in pr.items():
             w[masks[group]] *= weight
         return w
@@ -203,7 +285,9 @@ class SoftTerritory(mesa.Model):
         """Poles and bourgs first, then villages, each by population."""
         t = self.territory
         by_size = np.argsort(-t.population, kind="stable")
-        return np.concatenate([by_size[t.cls[by_size] != VILLAGE], by_size[t.cls[by_size] == VILLAGE]])
+        return np.concatenate(
+            [by_size[t.cls[by_size] != VILLAGE], by_size[t.cls[by_size] == VILLAGE]]
+        )
 
     def _spread_communes(self, k: int) -> list[int]:
         """``k`` starting communes for modules: the poles and bourgs, then villages, cycling."""
@@ -214,8 +298,9 @@ class SoftTerritory(mesa.Model):
         if not self.budget_capped_share("faire_faire"):
             return []
         b = self.cfg.budget
-        return [int(c) for c in candidate_communes(b.delegated_where, b.delegated_count,
-                                                   self.territory)]
+        return [
+            int(c) for c in candidate_communes(b.delegated_where, b.delegated_count, self.territory)
+        ]
 
     def budget_capped_share(self, posture: str) -> bool:
         """Whether a posture receives money (budget capped and share > 0)."""
@@ -240,8 +325,11 @@ class SoftTerritory(mesa.Model):
         if not shocks:
             return np.zeros(0, np.int32)
         bourgs = np.flatnonzero(t.cls == 1)
-        site = int(bourgs[np.argmax(t.population[bourgs])]) if len(bourgs) else int(
-            np.argmax(t.population))
+        site = (
+            int(bourgs[np.argmax(t.population[bourgs])])
+            if len(bourgs)
+            else int(np.argmax(t.population))
+        )
         near = np.hypot(t.x_km - t.x_km[site], t.y_km - t.y_km[site]) <= shocks[0].radius_km
         working = (res.age >= 1) & (res.age <= 4)
         return np.flatnonzero(near[res.home] & working).astype(np.int32)
@@ -250,21 +338,37 @@ class SoftTerritory(mesa.Model):
 
     def _providers(self, factor: float) -> list[Provider]:
         """Everything that can serve someone this week, as sites for the allocation kernel."""
-        out = [Provider(s.commune, s.types, s.slots, int(s.capacity * factor), "fixed", s)
-               for s in self.sites]
+        out = [
+            Provider(s.commune, s.types, s.slots, int(s.capacity * factor), "fixed", s)
+            for s in self.sites
+        ]
         if self.delegated:
             each = int(self.budget.delegated_capacity() / len(self.delegated))
             types = sorted(self.type_id[x] for x in self.cfg.budget.delegated_types)
             out += [Provider(c, types, 0b001, each, "delegated", None) for c in self.delegated]
-        out += [Provider(m.commune, m.types, m.slots, m.capacity_now(factor), "module", m)
-                for m in self.modules]
+        out += [
+            Provider(m.commune, m.types, m.slots, m.capacity_now(factor), "module", m)
+            for m in self.modules
+        ]
         for bus in self.buses:
-            out += [Provider(c, bus.types, 0b001, self.cfg.bus.users_per_stop, "bus", bus)
-                    for c in bus.stops]
+            out += [
+                Provider(c, bus.types, 0b001, self.cfg.bus.users_per_stop, "bus", bus)
+                for c in bus.stops
+            ]
         if self.associations is not None:
             reach = self.cfg.associations.reach_min
-            out += [Provider(a.commune, a.types, a.slots, self.associations.capacity(a),
-                             "association", a, reach) for a in self.associations.associations]
+            out += [
+                Provider(
+                    a.commune,
+                    a.types,
+                    a.slots,
+                    self.associations.capacity(a),
+                    "association",
+                    a,
+                    reach,
+                )
+                for a in self.associations.associations
+            ]
         return out
 
     def _planned_faire(self) -> float:
@@ -272,8 +376,11 @@ class SoftTerritory(mesa.Model):
         cfg, t = self.cfg, self.territory
         cost = sum(s.weekly_cost for s in self.sites) + sum(m.weekly_cost for m in self.modules)
         mob = cfg.mobile
-        cost += len(self.mobile_agents) * mob.hours_per_week * (
-            mob.cost_per_hour + cfg.travel.road_speed_kmh * mob.cost_per_km)
+        cost += (
+            len(self.mobile_agents)
+            * mob.hours_per_week
+            * (mob.cost_per_hour + cfg.travel.road_speed_kmh * mob.cost_per_km)
+        )
         if self.buses:  # a stop adds at most a return trip to the farthest commune
             base = int(self.buses[0].base.coordinate)
             per_stop = 2.0 * float(t.road_km[base].max()) * cfg.bus.cost_per_km
@@ -320,8 +427,9 @@ class SoftTerritory(mesa.Model):
             return 0.0
         money = d.rollout_per_1000_per_week * self.residents.n / 1000.0 * self.factor
         connected = min(total, money / d.connection_cost)
-        self.broadband += (connected * uncovered / total / np.maximum(self.residents_c, 1)
-                           ).astype(np.float32)
+        self.broadband += (connected * uncovered / total / np.maximum(self.residents_c, 1)).astype(
+            np.float32
+        )
         np.minimum(self.broadband, 1.0, out=self.broadband)
         return connected * d.connection_cost
 
@@ -333,8 +441,7 @@ class SoftTerritory(mesa.Model):
             ranking = seen[:, self.buses[0].types, :].sum(axis=(1, 2))
         else:  # farthest from any fixed site first
             fixed = np.array([s.commune for s in self.sites], dtype=np.int64)
-            ranking = (t.car_min[:, fixed].min(axis=1) if len(fixed)
-                       else np.zeros(t.n, np.float32))
+            ranking = t.car_min[:, fixed].min(axis=1) if len(fixed) else np.zeros(t.n, np.float32)
         stops = int(np.floor(self.cfg.bus.stops_per_week * self.factor + 1e-9))
         taken: set[int] = set()
         for bus in self.buses:
@@ -344,9 +451,9 @@ class SoftTerritory(mesa.Model):
         """Latent needs arise; aware residents express them, the others do not take them up."""
         r, k, dig = self.arrivals.draw(self._rng_needs, self.futures.need_multipliers(self.week))
         for shock in self.futures.plant_closures(self.week):
-            r2, k2, d2 = self.arrivals.draw_extra(self._rng_needs, self.plant_area,
-                                                  self.type_id.get("employment", 0),
-                                                  shock.magnitude)
+            r2, k2, d2 = self.arrivals.draw_extra(
+                self._rng_needs, self.plant_area, self.type_id.get("employment", 0), shock.magnitude
+            )
             r, k, dig = np.concatenate([r, r2]), np.concatenate([k, k2]), np.concatenate([dig, d2])
         res = self.residents
         self.awareness.refresh(r, self.week, self._info_spending())
@@ -366,8 +473,13 @@ class SoftTerritory(mesa.Model):
         """Digital attempts and mediation; lifts and demand-responsive trips for no-car needs."""
         pool, res = self.pool, self.residents
         self._digital_ok, self._digital_failed = digital_attempts(
-            pool.resident, pool.digitisable, res, self.broadband, self.cfg.digital,
-            self._rng_digital)
+            pool.resident,
+            pool.digitisable,
+            res,
+            self.broadband,
+            self.cfg.digital,
+            self._rng_digital,
+        )
         self._w["digital_failures"] = int(self._digital_failed.sum())
         self._alt_type = np.where(self._digital_failed, self.mediation, -1).astype(np.int8)
         mode = np.where(res.car[pool.resident], MODE_CAR, MODE_NOCAR).astype(np.int8)
@@ -382,11 +494,14 @@ class SoftTerritory(mesa.Model):
             if self.associations is not None:
                 for a in self.associations.associations:
                     lifts[a.commune] = self.associations.lifts(a)
-            self.tad_credit = np.minimum(self.tad_credit + self.tad_rate_c * self.factor,
-                                         np.maximum(1.0, 4.0 * self.tad_rate_c))
+            self.tad_credit = np.minimum(
+                self.tad_credit + self.tad_rate_c * self.factor,
+                np.maximum(1.0, 4.0 * self.tad_rate_c),
+            )
             by_lift = rank < lifts[home]
-            by_tad = ~by_lift & (rank < lifts[home] + np.floor(self.tad_credit[home] + 1e-9)
-                                 .astype(np.int64))
+            by_tad = ~by_lift & (
+                rank < lifts[home] + np.floor(self.tad_credit[home] + 1e-9).astype(np.int64)
+            )
             mode[nocar[by_lift]] = MODE_CAR
             mode[nocar[by_tad]] = MODE_TAD
         self._mode = mode
@@ -402,12 +517,26 @@ class SoftTerritory(mesa.Model):
             order = order[np.argsort(pool.arrival[order], kind="stable")]
         self._remaining = sa.capacity.copy()
         self._choice, self._anchor, self._travel = allocate(
-            order, pool.resident, pool.type, self._digital_ok, self.residents,
-            self.territory.car_min, self.territory.nocar_min, sa.commune, sa.slots,
-            self._remaining, sa.type_ptr, sa.type_sites, self.tolerance,
-            self.cfg.residents.dependent_tolerance_factor, self.cfg.digital.effort_min,
-            self.cfg.residents.work_break_min, need_mode=self._mode, minutes=self.minutes,
-            need_alt_type=self._alt_type, site_reach=sa.reach,
+            order,
+            pool.resident,
+            pool.type,
+            self._digital_ok,
+            self.residents,
+            self.territory.car_min,
+            self.territory.nocar_min,
+            sa.commune,
+            sa.slots,
+            self._remaining,
+            sa.type_ptr,
+            sa.type_sites,
+            self.tolerance,
+            self.cfg.residents.dependent_tolerance_factor,
+            self.cfg.digital.effort_min,
+            self.cfg.residents.work_break_min,
+            need_mode=self._mode,
+            minutes=self.minutes,
+            need_alt_type=self._alt_type,
+            site_reach=sa.reach,
         )
 
     def phase_mobile(self) -> None:
@@ -424,12 +553,18 @@ class SoftTerritory(mesa.Model):
         req = np.flatnonzero((self._choice == NONE) & eligible & self.home_visit[pool.type])
         req = req[np.argsort(pool.arrival[req], kind="stable")]  # oldest first
         t = self.territory
-        minutes = np.full(len(self.mobile_agents),
-                          self.cfg.mobile.hours_per_week * 60.0 * self.factor)
+        minutes = np.full(
+            len(self.mobile_agents), self.cfg.mobile.hours_per_week * 60.0 * self.factor
+        )
         base = [int(a.base.coordinate) for a in self.mobile_agents]
         served_by, km, _, legs_from, legs_to, _ = plan_tours(
-            res.home[pool.resident[req]], base, minutes, self.cfg.mobile.visit_min,
-            t.car_min, t.road_km)
+            res.home[pool.resident[req]],
+            base,
+            minutes,
+            self.cfg.mobile.visit_min,
+            t.car_min,
+            t.road_km,
+        )
         self._visited[req[served_by >= 0]] = True
         self._tour_legs = (legs_from, legs_to)
         for a, agent in enumerate(self.mobile_agents):
@@ -458,8 +593,9 @@ class SoftTerritory(mesa.Model):
         km = self.territory.road_km[self._anchor[at_site], sa.commune[choice[at_site]]]
         resident_km = 2.0 * float(km[mode == MODE_CAR].sum())
         tad_used = int((mode == MODE_TAD).sum())
-        self.tad_credit -= np.bincount(self.residents.home[r_site[mode == MODE_TAD]],
-                                       minlength=self.territory.n)
+        self.tad_credit -= np.bincount(
+            self.residents.home[r_site[mode == MODE_TAD]], minlength=self.territory.n
+        )
         lifts_used = int(((mode == MODE_CAR) & ~res.car[r_site]).sum())
         bus_km = sum(b.week_km(self.territory.road_km) for b in self.buses)
         service_km = w["mobile_km"] + bus_km
@@ -506,23 +642,32 @@ class SoftTerritory(mesa.Model):
         res, pool = self.residents, self.pool
         r = pool.resident[mask]
         out = np.zeros((self.territory.n, len(self.type_id), 2), np.float32)
-        cell = (res.home[r].astype(np.int64) * len(self.type_id) + pool.type[mask]) * 2 + res.employed[r]
+        cell = (
+            res.home[r].astype(np.int64) * len(self.type_id) + pool.type[mask]
+        ) * 2 + res.employed[r]
         add_at(out.reshape(-1), cell, 1.0)
         return out
 
-    def _book_costs(self, tad_used: int, digital_uses: int, mobile_km: float,
-                    bus_km: float) -> None:
+    def _book_costs(
+        self, tad_used: int, digital_uses: int, mobile_km: float, bus_km: float
+    ) -> None:
         """This week's spending: running costs at the funding factor, km, trips, envelopes."""
         cfg, w = self.cfg, self._w
-        running = (sum(s.weekly_cost for s in self.sites)
-                   + sum(m.weekly_cost for m in self.modules)
-                   + len(self.mobile_agents) * cfg.mobile.hours_per_week * cfg.mobile.cost_per_hour
-                   + len(self.buses) * cfg.bus.cost_per_week
-                   + cfg.information.spending_per_1000_per_week * self.residents.n / 1000.0)
-        budgeted = (running * self.factor
-                    + mobile_km * cfg.mobile.cost_per_km + bus_km * cfg.bus.cost_per_km
-                    + tad_used * cfg.transport.cost_per_trip + w["rollout_cost"]
-                    + (self.budget.envelope("faire_faire") if self.delegated else 0.0))
+        running = (
+            sum(s.weekly_cost for s in self.sites)
+            + sum(m.weekly_cost for m in self.modules)
+            + len(self.mobile_agents) * cfg.mobile.hours_per_week * cfg.mobile.cost_per_hour
+            + len(self.buses) * cfg.bus.cost_per_week
+            + cfg.information.spending_per_1000_per_week * self.residents.n / 1000.0
+        )
+        budgeted = (
+            running * self.factor
+            + mobile_km * cfg.mobile.cost_per_km
+            + bus_km * cfg.bus.cost_per_km
+            + tad_used * cfg.transport.cost_per_trip
+            + w["rollout_cost"]
+            + (self.budget.envelope("faire_faire") if self.delegated else 0.0)
+        )
         if self.associations is not None:
             budgeted += self.budget.envelope("faire_avec") + self.budget.envelope("inciter")
         w["cost_budgeted"] = budgeted
@@ -533,8 +678,9 @@ class SoftTerritory(mesa.Model):
         w, b = self._w, self.budget
         if self.associations is not None:
             s = self.associations
-            w["volunteer_hours"] = s.update(self.futures.engagement(self.week),
-                                            b.cofunding(len(s.by_commune)), b.incentives())
+            w["volunteer_hours"] = s.update(
+                self.futures.engagement(self.week), b.cofunding(len(s.by_commune)), b.incentives()
+            )
             w["volunteers"] = s.volunteers_total()
             w["associations"] = len(s.by_commune)
         if self.orchestrator is not None:

@@ -44,8 +44,14 @@ class Orchestrator:
         rng: The ``orchestrator`` stream (observation noise).
     """
 
-    def __init__(self, cfg: OrchestratorConfig, modules_cfg: ModulesConfig, car_min: np.ndarray,
-                 n_types: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        cfg: OrchestratorConfig,
+        modules_cfg: ModulesConfig,
+        car_min: np.ndarray,
+        n_types: int,
+        rng: np.random.Generator,
+    ) -> None:
         self.cfg = cfg
         self.mcfg = modules_cfg
         self.reach = (car_min <= cfg.reach_min).astype(np.float32)  # (origin, destination)
@@ -102,8 +108,8 @@ class Orchestrator:
             here = module.commune
             for s, mask in enumerate(SLOT_CLASSES):
                 same_types = sorted(best_types[here, :, s].tolist()) == module.types
-                change[here, s] = 0.0 if same_types and mask == module.slots else (
-                    self.mcfg.retype_cost
+                change[here, s] = (
+                    0.0 if same_types and mask == module.slots else (self.mcfg.retype_cost)
                 )
             if not self.cfg.retime:
                 allowed = np.array([mask == module.slots for mask in SLOT_CLASSES])
@@ -114,8 +120,9 @@ class Orchestrator:
             if score[j, s] <= 0:
                 continue
             types = best_types[j, :, s].tolist()
-            what = module.reconfigure(space[int(j)], types, SLOT_CLASSES[s],
-                                      self.mcfg.move_weeks, self.mcfg.retype_weeks)
+            what = module.reconfigure(
+                space[int(j)], types, SLOT_CLASSES[s], self.mcfg.move_weeks, self.mcfg.retype_weeks
+            )
             if what is not None:
                 spent += float(change[j, s])
                 self.moves += what == "move"

@@ -26,9 +26,22 @@ gives about 0.2 kg/km for a petrol car, all emissions included); a documented as
 
 COUNT_KEYS = ("latent", "expressed", "not_taken_up", "served", "abandoned", "pending")
 SUMMARY_METRICS = (
-    "coverage_expressed", "coverage_latent", "non_take_up", "abandonment", "gini", "theil",
-    "theil_between_communes", "atkinson_1", "palma", "p90_p10", "mean_travel_min",
-    "p95_travel_min", "access_30min", "cost_total", "cost_per_served", "vehicle_km",
+    "coverage_expressed",
+    "coverage_latent",
+    "non_take_up",
+    "abandonment",
+    "gini",
+    "theil",
+    "theil_between_communes",
+    "atkinson_1",
+    "palma",
+    "p90_p10",
+    "mean_travel_min",
+    "p95_travel_min",
+    "access_30min",
+    "cost_total",
+    "cost_per_served",
+    "vehicle_km",
 )
 """The metric keys every summary.json has (more may follow them)."""
 
@@ -47,8 +60,16 @@ def _groups(res: Residents, t: Territory) -> dict[str, np.ndarray]:
     }
 
 
-GROUPS = ("all", "age_75plus", "no_car", "low_digital_skill", "workers", "dependent", "rural",
-          "urban")
+GROUPS = (
+    "all",
+    "age_75plus",
+    "no_car",
+    "low_digital_skill",
+    "workers",
+    "dependent",
+    "rural",
+    "urban",
+)
 """Groups of residents whose outcomes are reported side by side."""
 
 
@@ -152,9 +173,20 @@ def collect(model) -> Outcomes:
         }
     else:
         ineq = dict.fromkeys(
-            ["gini", "theil", "theil_between_communes", "theil_between_share_communes",
-             "theil_between_age_bands", "atkinson_0_5", "atkinson_1", "atkinson_2", "palma",
-             "p90_p10"], float("nan"))
+            [
+                "gini",
+                "theil",
+                "theil_between_communes",
+                "theil_between_share_communes",
+                "theil_between_age_bands",
+                "atkinson_0_5",
+                "atkinson_1",
+                "atkinson_2",
+                "palma",
+                "p90_p10",
+            ],
+            float("nan"),
+        )
 
     access = {}
     for k, name in enumerate(cfg.service_names):
@@ -194,12 +226,19 @@ def collect(model) -> Outcomes:
         "service_km": float(series["service_km"].sum()),
         "co2_tonnes": float(series["vehicle_km"].sum()) * CO2_KG_PER_KM / 1000.0,
         "budget_total": float(np.nansum(series["budget"])) if model.budget.capped else None,
-        "budget_spent_share": (m.ratio(series["cost_budgeted"].sum(), np.nansum(series["budget"]))
-                               if model.budget.capped else None),
+        "budget_spent_share": (
+            m.ratio(series["cost_budgeted"].sum(), np.nansum(series["budget"]))
+            if model.budget.capped
+            else None
+        ),
         "tad_trips": int(series["tad_trips"].sum()),
         "carpool_lifts": int(series["carpool_lifts"].sum()),
-        **{k: v for k, v in ineq.items() if k not in ("gini", "theil", "theil_between_communes",
-                                                      "atkinson_1", "palma", "p90_p10")},
+        **{
+            k: v
+            for k, v in ineq.items()
+            if k
+            not in ("gini", "theil", "theil_between_communes", "atkinson_1", "palma", "p90_p10")
+        },
     }
 
     group_masks = _groups(res, t)
@@ -212,6 +251,7 @@ def collect(model) -> Outcomes:
     )
 
     n_c = t.n
+
     def per_commune(values):
         return np.bincount(res.home, weights=values, minlength=n_c)
 
@@ -219,31 +259,43 @@ def collect(model) -> Outcomes:
     served_c = per_commune(res.served)
     ntu_c = per_commune(res.not_taken_up)
     residents_c = np.bincount(res.home, minlength=n_c)
-    communes = pd.DataFrame({
-        "code": t.code.astype(str),
-        "name": t.name.astype(str),
-        "class": np.array(CLASSES)[t.cls],
-        "population": t.population,
-        "x_km": t.x_km,
-        "y_km": t.y_km,
-        "residents": residents_c,
-        "latent": latent_c.astype(np.int64),
-        "served": served_c.astype(np.int64),
-        "abandoned": per_commune(res.abandoned).astype(np.int64),
-        "coverage_latent": np.divide(served_c, latent_c, out=np.full(n_c, np.nan),
-                                     where=latent_c > 0),
-        "non_take_up": np.divide(ntu_c, latent_c, out=np.full(n_c, np.nan), where=latent_c > 0),
-        "mean_travel_min": np.divide(per_commune(res.travel_min_sum),
-                                     per_commune(res.served_in_person),
-                                     out=np.full(n_c, np.nan),
-                                     where=per_commune(res.served_in_person) > 0),
-        "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1) if len(sa.commune)
-        else np.full(n_c, np.inf),
-        "e2sfca": m.e2sfca(residents_c, sa.commune, sa.capacity, t.car_min),
-    })
+    communes = pd.DataFrame(
+        {
+            "code": t.code.astype(str),
+            "name": t.name.astype(str),
+            "class": np.array(CLASSES)[t.cls],
+            "population": t.population,
+            "x_km": t.x_km,
+            "y_km": t.y_km,
+            "residents": residents_c,
+            "latent": latent_c.astype(np.int64),
+            "served": served_c.astype(np.int64),
+            "abandoned": per_commune(res.abandoned).astype(np.int64),
+            "coverage_latent": np.divide(
+                served_c, latent_c, out=np.full(n_c, np.nan), where=latent_c > 0
+            ),
+            "non_take_up": np.divide(ntu_c, latent_c, out=np.full(n_c, np.nan), where=latent_c > 0),
+            "mean_travel_min": np.divide(
+                per_commune(res.travel_min_sum),
+                per_commune(res.served_in_person),
+                out=np.full(n_c, np.nan),
+                where=per_commune(res.served_in_person) > 0,
+            ),
+            "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1)
+            if len(sa.commune)
+            else np.full(n_c, np.inf),
+            "e2sfca": m.e2sfca(residents_c, sa.commune, sa.capacity, t.car_min),
+        }
+    )
 
-    shocks = [{"kind": s.kind, "week": s.week, **resilience(
-        ts["coverage_expressed_week"].to_numpy(), s.week)} for s in cfg.futures.shocks]
+    shocks = [
+        {
+            "kind": s.kind,
+            "week": s.week,
+            **resilience(ts["coverage_expressed_week"].to_numpy(), s.week),
+        }
+        for s in cfg.futures.shocks
+    ]
     summary = {
         "scenario": cfg.name,
         "future": cfg.futures.name,
@@ -257,8 +309,9 @@ def collect(model) -> Outcomes:
         "metrics": {k: _clean(v) for k, v in metrics.items()},
         "groups": {g: {k: _clean(v) for k, v in row.items()} for g, row in group_rows.items()},
         "access": {k: {kk: _clean(vv) for kk, vv in v.items()} for k, v in access.items()},
-        "resilience": [{k: _clean(v) if isinstance(v, float) else v for k, v in s.items()}
-                       for s in shocks],
+        "resilience": [
+            {k: _clean(v) if isinstance(v, float) else v for k, v in s.items()} for s in shocks
+        ],
     }
     return Outcomes(summary, ts, communes, groups_df, f, cfg, t)
 

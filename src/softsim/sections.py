@@ -1,4 +1,4 @@
-"""Config sections of the soft mechanisms (all off by default: the defaults are the rigid territory).
+"""Config sections of the soft mechanisms (all off by default: the defaults are the rigid one).
 
 Kept apart from :mod:`softsim.config`, which holds the engine's sections and the loader.
 """
@@ -79,7 +79,7 @@ class MobileConfig(Section):
 
 
 class BusConfig(Section):
-    """Itinerant permanences (a France Services bus: ~5 users per half-day, village every ~5 weeks)."""
+    """Itinerant permanences (France Services bus: ~5 users a half-day, a village ~5-weekly)."""
 
     count: Annotated[int, Field(ge=0, le=100)] = 0
     stops_per_week: Annotated[int, Field(ge=1, le=14)] = 8

@@ -23,7 +23,15 @@ from softsim.config import config_to_dict
 from softsim.errors import SoftsimError
 from softsim.outcomes import Outcomes
 
-__all__ = ["atomic_dir", "check_free", "write_run", "write_figure", "git_sha", "RUN_FILES"]
+__all__ = [
+    "atomic_dir",
+    "check_free",
+    "write_run",
+    "write_comparison",
+    "write_figure",
+    "git_sha",
+    "RUN_FILES",
+]
 
 RUN_FILES = (
     "summary.json",
@@ -101,8 +109,9 @@ def write_figure(fig, path: Path) -> Path:
     return path
 
 
-def write_run(outcomes: Outcomes, target: Path, figures: dict | None = None,
-              command: list[str] | None = None) -> Path:
+def write_run(
+    outcomes: Outcomes, target: Path, figures: dict | None = None, command: list[str] | None = None
+) -> Path:
     """Write a run folder: summary, tables, resolved config, manifest and figures.
 
     Args:
@@ -140,4 +149,52 @@ def write_run(outcomes: Outcomes, target: Path, figures: dict | None = None,
             (tmp / "figures").mkdir()
             for name, fig in figures.items():
                 write_figure(fig, tmp / "figures" / f"{name}.png")
+    return Path(target)
+
+
+def write_comparison(
+    target: Path, runs, table, report_md: str, figures: dict, manifest: dict
+) -> Path:
+    """Write a comparison folder: runs, comparison table (CSV, Markdown), report and figures.
+
+    Args:
+        target: Folder to create (must not exist, or be empty).
+        runs: One row per run (DataFrame).
+        table: The comparison table (DataFrame).
+        report_md: Text of report.md.
+        figures: ``{name: matplotlib Figure}`` saved under ``figures/``.
+        manifest: Provenance, completed with the version, git commit and file list.
+    """
+    from softsim import __version__
+    from softsim.comparison import markdown_table
+
+    with atomic_dir(target) as tmp:
+        runs.to_parquet(tmp / "runs.parquet", index=False)
+        runs.to_csv(tmp / "runs.csv", index=False)
+        table.to_csv(tmp / "comparison.csv", index=False)
+        (tmp / "comparison.md").write_text(markdown_table(table) + "\n", encoding="utf-8")
+        (tmp / "report.md").write_text(report_md, encoding="utf-8")
+        (tmp / "figures").mkdir()
+        for name, fig in figures.items():
+            write_figure(fig, tmp / "figures" / f"{name}.png")
+        files = [
+            "runs.parquet",
+            "runs.csv",
+            "comparison.csv",
+            "comparison.md",
+            "report.md",
+            "manifest.json",
+            *[f"figures/{n}.png" for n in figures],
+        ]
+        _json(
+            tmp / "manifest.json",
+            {
+                "softsim_version": __version__,
+                "git_sha": git_sha(),
+                **manifest,
+                "python": sys.version.split()[0],
+                "platform": platform.platform(),
+                "files": files,
+            },
+        )
     return Path(target)

@@ -57,8 +57,15 @@ class AssociationSector:
         rng: The ``associations`` stream.
     """
 
-    def __init__(self, model, cfg: AssociationsConfig, adults: np.ndarray, type_ids: list[int],
-                 slots: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        model,
+        cfg: AssociationsConfig,
+        adults: np.ndarray,
+        type_ids: list[int],
+        slots: int,
+        rng: np.random.Generator,
+    ) -> None:
         self.model = model
         self.cfg = cfg
         self.rng = rng
@@ -76,8 +83,9 @@ class AssociationSector:
             self._create(int(c), volunteers)
 
     def _create(self, commune: int, volunteers: int) -> None:
-        a = Association(self.model, self.model.space[commune], volunteers, self.type_ids,
-                        self.slots)
+        a = Association(
+            self.model, self.model.space[commune], volunteers, self.type_ids, self.slots
+        )
         self.by_commune[commune] = a
         self.created += 1
 

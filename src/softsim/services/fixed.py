@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from softsim.config import SLOTS, Config, SiteGroup
+from softsim.config import SLOTS, Config
 from softsim.territory import Territory
 from softsim.territory.core import BOURG, POLE
 
@@ -39,8 +39,16 @@ class FixedSite(FixedAgent):
         weekly_cost: Running cost per week (fixed part + cost of the capacity).
     """
 
-    def __init__(self, model, cell, group: str, types: list[int], capacity: int, slots: int,
-                 weekly_cost: float) -> None:
+    def __init__(
+        self,
+        model,
+        cell,
+        group: str,
+        types: list[int],
+        capacity: int,
+        slots: int,
+        weekly_cost: float,
+    ) -> None:
         super().__init__(model)
         self.cell = cell
         self.group = group
@@ -70,8 +78,7 @@ def _placements(cfg: Config, territory: Territory) -> dict[str, np.ndarray]:
     configured (the model then turns the sites' money into buses).
     """
     strategy = cfg.location.strategy
-    centres = candidate_communes("poles_and_bourgs", int((territory.cls <= BOURG).sum()),
-                                 territory)
+    centres = candidate_communes("poles_and_bourgs", int((territory.cls <= BOURG).sum()), territory)
     out = {}
     for i, (name, group) in enumerate(cfg.sites.items()):
         if group.count == 0:

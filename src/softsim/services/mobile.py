@@ -82,8 +82,14 @@ def plan_tours(req_commune, base, minutes_left, visit_min, car_min, road_km):
         ``(served_by, km, minutes_used, legs_from, legs_to, legs_agent)``: the agent serving each
         request (-1 if none), km and minutes of each agent, and every leg driven.
     """
-    return _plan_tours(np.asarray(req_commune, np.int32), np.asarray(base, np.int32),
-                       np.asarray(minutes_left, np.float64), float(visit_min), car_min, road_km)
+    return _plan_tours(
+        np.asarray(req_commune, np.int32),
+        np.asarray(base, np.int32),
+        np.asarray(minutes_left, np.float64),
+        float(visit_min),
+        car_min,
+        road_km,
+    )
 
 
 class MobileAgent(CellAgent):
@@ -111,13 +117,20 @@ class Bus(CellAgent):
         self.stops: list[int] = []
         self.km_total = 0.0
 
-    def plan_week(self, week: int, candidates: np.ndarray, ranking: np.ndarray, n_stops: int,
-                  revisit_weeks: int, taken: set[int]) -> list[int]:
+    def plan_week(
+        self,
+        week: int,
+        candidates: np.ndarray,
+        ranking: np.ndarray,
+        n_stops: int,
+        revisit_weeks: int,
+        taken: set[int],
+    ) -> list[int]:
         """Choose this week's stops: best-ranked villages not visited recently nor taken."""
         stops = []
         for c in candidates[np.argsort(-ranking[candidates], kind="stable")]:
             c = int(c)
-            if c in taken or week - self.last_visit.get(c, -10**6) < revisit_weeks:
+            if c in taken or week - self.last_visit.get(c, -(10**6)) < revisit_weeks:
                 continue
             stops.append(c)
             if len(stops) == n_stops:

@@ -24,8 +24,9 @@ class PopUpModule(CellAgent):
         weekly_cost: Running cost per week (paid in transit too: staff and lease run on).
     """
 
-    def __init__(self, model, cell, types: list[int], slots: int, capacity: int,
-                 weekly_cost: float) -> None:
+    def __init__(
+        self, model, cell, types: list[int], slots: int, capacity: int, weekly_cost: float
+    ) -> None:
         super().__init__(model)
         self.cell = cell
         self.types = sorted(types)
@@ -50,8 +51,9 @@ class PopUpModule(CellAgent):
         """Contacts it can take this week (0 in transit), scaled by the funding factor."""
         return 0 if self.in_transit else int(self.nominal_capacity * factor)
 
-    def reconfigure(self, cell, types: list[int], slots: int, move_weeks: int,
-                    retype_weeks: int) -> str | None:
+    def reconfigure(
+        self, cell, types: list[int], slots: int, move_weeks: int, retype_weeks: int
+    ) -> str | None:
         """Move and/or re-type/re-time; returns ``"move"``, ``"retype"`` or None if unchanged."""
         types = sorted(types)
         if cell is not self.cell:

@@ -40,8 +40,9 @@ def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise TerritoryError(f"{source}: missing column(s) {', '.join(missing)} "
-                             f"(expected {','.join(REQUIRED)})")
+        raise TerritoryError(
+            f"{source}: missing column(s) {', '.join(missing)} (expected {','.join(REQUIRED)})"
+        )
     if len(df) == 0:
         raise TerritoryError(f"{source}: no commune")
     dup = df["code"].astype(str).duplicated()
@@ -61,8 +62,9 @@ def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df
 
 
-def _from_frame(df: pd.DataFrame, label: str, cfg: TerritoryConfig, travel: TravelConfig,
-                attribution: str) -> Territory:
+def _from_frame(
+    df: pd.DataFrame, label: str, cfg: TerritoryConfig, travel: TravelConfig, attribution: str
+) -> Territory:
     df = df.reset_index(drop=True)
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
     x, y = _project(lon, lat)
@@ -92,8 +94,9 @@ def from_department(code: str, cfg: TerritoryConfig, travel: TravelConfig) -> Te
     wanted = code.zfill(2) if code.isdigit() else code
     df = table[table["dep"] == wanted]
     if df.empty:
-        raise TerritoryError(f"territory dep:{code}: unknown département code "
-                             "(expected e.g. 23, 2A, 971)")
+        raise TerritoryError(
+            f"territory dep:{code}: unknown département code (expected e.g. 23, 2A, 971)"
+        )
     return _from_frame(df.copy(), f"dep:{wanted}", cfg, travel, ATTRIBUTION)
 
 
