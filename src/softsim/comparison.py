@@ -34,6 +34,8 @@ COLUMNS: dict[str, str] = {
     "palma": "Palma ratio",
     **{f"gap_{g}": f"coverage gap, {g.replace('_', ' ')}" for g in GAP_GROUPS},
     "coverage_dependent": "coverage of dependent residents",
+    "coverage_workers": "coverage of workers",
+    "coverage_age_75plus": "coverage of residents aged 75+",
     "mean_travel_min": "mean travel (min)",
     "cost_per_served": "cost per served need (EUR)",
     "vehicle_km": "vehicle-km",
@@ -51,8 +53,8 @@ def runs_table(results: list[RunResult]) -> pd.DataFrame:
         for key in COLUMNS:
             if key.startswith("gap_"):
                 row[key] = groups[key.removeprefix("gap_")]["gap_vs_rest"]
-            elif key == "coverage_dependent":
-                row[key] = groups["dependent"]["coverage_latent"]
+            elif key.startswith("coverage_") and key != "coverage_latent":
+                row[key] = groups[key.removeprefix("coverage_")]["coverage_latent"]
             else:
                 row[key] = met.get(key)
         rows.append(row)
@@ -127,6 +129,7 @@ _WORDS = {
     "gap_workers": ("coverage of workers relative to the rest", "points", 100.0),
     "gap_no_car": ("coverage of residents without a car relative to the rest", "points", 100.0),
     "coverage_dependent": ("coverage of dependent residents", "points", 100.0),
+    "coverage_workers": ("coverage of workers", "points", 100.0),
     "cost_per_served": ("the cost per served need", "EUR", 1.0),
 }
 

@@ -181,7 +181,9 @@ class ResidentsConfig(_Section):
     """How residents choose and how far they go."""
 
     dependent_tolerance_factor: Share = 0.5
-    work_break_min: NonNegative = 15.0
+    # "not free on weekday daytime except near their workplace" (DESIGN §2): counters close
+    # over lunch, so a weekday visit is an absence from work that only a site next to it allows
+    work_break_min: NonNegative = 5.0
     priority: Literal["random", "oldest_first"] = "random"
 
 

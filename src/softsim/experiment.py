@@ -9,6 +9,7 @@ depend on it.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -96,7 +97,9 @@ def run_replicates(
             if progress:
                 progress(len(results), len(tasks))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the parent holds threads (numba, BLAS) that fork would not copy
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
             futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
             try:
                 for fut in as_completed(futures):
