@@ -17,9 +17,10 @@ An option is feasible for a need when:
   anchor; on weekday daytime only from work and only as far as a break allows
   (``work_break_min``).
 
-The best option is the one with the least effort (travel minutes for a site); ties go to digital,
-then to the lowest site index. The pure-Python reference in ``tests/reference_greedy.py`` must give
-identical assignments; a hypothesis test checks it.
+The best option is the one with the least effort (travel minutes for a site); ties go to
+digital, then to sites of the need's own type before mediation sites, then to the lowest site
+index. The pure-Python reference in ``tests/reference_greedy.py`` must give identical
+assignments; a hypothesis test checks it.
 """
 
 from __future__ import annotations

@@ -79,12 +79,12 @@ class TerritoryConfig(_Section):
     """
 
     spec: str = "synthetic"
-    n_communes: Annotated[int, Field(ge=4, le=5000)] = 250
+    n_communes: Annotated[int, Field(ge=4, le=3000)] = 250
     population: Annotated[int, Field(ge=100, le=20_000_000)] = 120_000
     side_km: Positive = 75.0
     n_bourgs: Annotated[int, Field(ge=0, le=200)] = 8
     zipf_exponent: Annotated[float, Field(gt=0.0, le=3.0)] = 1.1
-    grid_size: Annotated[int, Field(ge=2, le=70)] = 12
+    grid_size: Annotated[int, Field(ge=2, le=54)] = 12
     grid_spacing_km: Positive = 5.0
     pole_min_population: Annotated[int, Field(ge=1)] = 10_000
     bourg_min_population: Annotated[int, Field(ge=1)] = 1_500
@@ -453,6 +453,33 @@ def load_config(
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, f"config {scenario!r}")) from None
+
+
+def scale_actors(cfg: Config) -> Config:
+    """The config as the model uses it at ``population.scale`` < 1.
+
+    Scaling samples residents; everything counted per 1,000 residents (site capacity, budget,
+    transport, information) follows by itself, but the discrete actors do not. So their
+    capacity and cost are scaled by the same fraction: site fixed costs, module capacity (at
+    least 1) and costs, mobile-agent hours, bus places per stop (at least 1) and bus costs.
+    The result is not the user's config (outputs record that one).
+    """
+    s = cfg.population.scale
+    if s == 1.0:
+        return cfg
+    out = cfg.model_copy(deep=True)
+    for group in out.sites.values():
+        group.fixed_cost_per_week *= s
+    m = out.modules
+    m.capacity = max(1, round(m.capacity * s))
+    m.fixed_cost_per_week *= s
+    m.move_cost *= s
+    m.retype_cost *= s
+    out.mobile.hours_per_week *= s
+    out.bus.users_per_stop = max(1, round(out.bus.users_per_stop * s))
+    out.bus.cost_per_week *= s
+    out.bus.cost_per_km *= s
+    return out
 
 
 def config_to_dict(cfg: Config) -> dict:

@@ -1,8 +1,10 @@
 """Replicates and executors: many runs, seeded from one root, in parallel or not.
 
-Replicate ``r`` of every scenario gets the same seed (``SeedTree(seed).child("replicate-r")``),
-so scenarios share their territory, residents and need streams: *common random numbers*, which
-make differences between scenarios far less noisy than independent runs would. Results come
+The territory is drawn once, from the root seed: it is the setting of the experiment, the same
+for every scenario and replicate (so commune tables and maps can be averaged). Replicate ``r``
+of every scenario gets the same seed (``SeedTree(seed).child("replicate-r")``), so scenarios
+share their residents and need streams: *common random numbers*, which make differences between
+scenarios far less noisy than independent runs would. Results come
 back ordered by (scenario, replicate) whatever the number of workers, so the output does not
 depend on it.
 """
@@ -46,11 +48,13 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     return [root.child(f"replicate-{r}").seed for r in range(replicates)]
 
 
-def _run_task(task: tuple[Config, int, int]) -> RunResult:
+def _run_task(task: tuple[Config, int, int, int]) -> RunResult:
     from softsim.engine import run
+    from softsim.territory import build_territory
 
-    cfg, replicate, seed = task
-    o = run(cfg, seed)
+    cfg, replicate, seed, root = task
+    territory = build_territory(cfg.territory, cfg.travel, SeedTree(root))
+    o = run(cfg, seed, territory=territory)
     t = o.territory
     return RunResult(
         scenario=cfg.name,
@@ -89,7 +93,7 @@ def run_replicates(
     if replicates < 1:
         raise ValueError("replicates: expected at least 1")
     seeds = replicate_seeds(seed, replicates)
-    tasks = [(cfg, r, s) for cfg in configs for r, s in enumerate(seeds)]
+    tasks = [(cfg, r, s, seed) for cfg in configs for r, s in enumerate(seeds)]
     results: dict[tuple[int, int], RunResult] = {}
     if workers <= 1:
         for i, task in enumerate(tasks):

@@ -94,11 +94,15 @@ class Futures:
         return 1.0 - (1.0 - self.cfg.broadband_rollout_per_year) ** (1.0 / self.wpy)
 
 
-def resilience(coverage_week: np.ndarray, shock_week: int, window: int = 13) -> dict:
+def resilience(
+    coverage_week: np.ndarray, shock_week: int, until: int | None = None, window: int = 13
+) -> dict:
     """Depth of the coverage drop after a shock and weeks to recover to 95 % of before.
 
     Coverage is smoothed by a ``window``-week trailing mean; the pre-shock level is the mean of
-    the ``window`` weeks before the shock.
+    the ``window`` weeks before the shock. Only weeks before ``until`` (the next shock, or the
+    end) are read, so that a later shock is not taken for this one's effect; ``None`` for the
+    weeks to recover means no recovery within that span.
     """
     x = np.asarray(coverage_week, dtype=np.float64)
     if shock_week < 1 or shock_week >= len(x):
@@ -107,7 +111,7 @@ def resilience(coverage_week: np.ndarray, shock_week: int, window: int = 13) -> 
     smooth = np.convolve(np.nan_to_num(x, nan=np.nanmean(x)), kernel, mode="full")[: len(x)]
     smooth[: window - 1] = np.nan
     pre = np.nanmean(x[max(0, shock_week - window) : shock_week])
-    after = smooth[shock_week:]
+    after = smooth[shock_week : until if until is not None else len(x)]
     if not np.isfinite(pre) or pre <= 0 or np.all(np.isnan(after)):
         return {"depth": None, "weeks_to_recover": None}
     low = int(np.nanargmin(after))

@@ -18,11 +18,11 @@ from mesa.discrete_space import Network
 
 from softsim.allocation import DIGITAL, NONE, allocate
 from softsim.budget import Budget
-from softsim.config import Config
+from softsim.config import Config, scale_actors
 from softsim.demand import NeedArrivals, NeedPool
 from softsim.futures import Futures
 from softsim.information import Awareness
-from softsim.orchestrator import Orchestrator
+from softsim.orchestrator import Orchestrator, slot_class
 from softsim.population import AGE_75PLUS, build_residents
 from softsim.rng import SeedTree
 from softsim.scatter import add_at
@@ -118,6 +118,7 @@ SERIES: tuple[str, ...] = (
     "volunteer_hours",
     "associations",
     "modules_moved",
+    "modules_retyped",
     "reconfiguration_cost",
     "tad_trips",
     "carpool_lifts",
@@ -146,7 +147,8 @@ class SoftTerritory(mesa.Model):
     def __init__(self, cfg: Config, seed: int, territory: Territory | None = None) -> None:
         seeds = SeedTree(seed)
         super().__init__(rng=seeds.generator("mesa"))
-        self.cfg = cfg
+        self.config = cfg  # as given (outputs record it)
+        self.cfg = cfg = scale_actors(cfg)  # as used (actors scaled like residents)
         self.seeds = seeds
         self.seed_root = seed
         self.territory = t = territory or build_territory(cfg.territory, cfg.travel, seeds)
@@ -175,6 +177,8 @@ class SoftTerritory(mesa.Model):
         # travel-time matrices by mode (car, no car, demand-responsive transport)
         tc = cfg.transport
         tad = tc.tad_wait_min + t.road_km / tc.tad_speed_kmh * 60.0
+        # a booked ride is no use inside one's own commune: there it is the no-car time
+        np.fill_diagonal(tad, np.diag(t.nocar_min))
         self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
         self.tad_communes = {
             "none": np.zeros(t.n, bool),
@@ -196,7 +200,7 @@ class SoftTerritory(mesa.Model):
                 self,
                 self.space[int(c)],
                 [self.type_id[x] for x in m.types],
-                slot_mask(m.slots),
+                slot_class(slot_mask(m.slots)),
                 m.capacity,
                 m.fixed_cost_per_week + m.capacity * m.cost_per_capacity,
             )
@@ -233,7 +237,12 @@ class SoftTerritory(mesa.Model):
         )
         self.orchestrator = (
             Orchestrator(
-                cfg.orchestrator, cfg.modules, t.car_min, n_types, seeds.generator("orchestrator")
+                cfg.orchestrator,
+                cfg.modules,
+                t.car_min,
+                [self.type_id[x] for x in cfg.modules.types],
+                n_types,
+                seeds.generator("orchestrator"),
             )
             if cfg.orchestrator.enabled
             else None
@@ -409,8 +418,6 @@ class SoftTerritory(mesa.Model):
         self._w["rollout_cost"] = self._roll_out_broadband()
         if self.buses:
             self._plan_buses()
-        for m in self.modules:
-            m.tick()
         self.providers = self._providers(self.factor)
         self.site_arrays = SiteArrays.of(self.providers, len(self.type_id))
         w["budget"] = b.weekly() if b.capped else float("nan")
@@ -598,7 +605,8 @@ class SoftTerritory(mesa.Model):
         )
         lifts_used = int(((mode == MODE_CAR) & ~res.car[r_site]).sum())
         bus_km = sum(b.week_km(self.territory.road_km) for b in self.buses)
-        service_km = w["mobile_km"] + bus_km
+        tad_km = 2.0 * float(km[mode == MODE_TAD].sum())  # the minibus drives there and back
+        service_km = w["mobile_km"] + bus_km + tad_km
 
         # mediation: a failed online attempt served at a site that does not offer the type
         offers = sa.offers()
@@ -683,15 +691,18 @@ class SoftTerritory(mesa.Model):
             )
             w["volunteers"] = s.volunteers_total()
             w["associations"] = len(s.by_commune)
+        for m in self.modules:  # a module reconfigured now stays closed move/retype_weeks
+            m.tick()
         if self.orchestrator is not None:
             o = self.orchestrator
             o.record(self._unmet)
             if self.modules and (self.week + 1) % self.cfg.orchestrator.review_weeks == 0:
-                before = o.moves
+                moves, retypes = o.moves, o.retypes
                 spent = o.review(self.modules, self.space, b.reserve, self.factor)
                 b.spend_reserve(spent)
                 w["reconfiguration_cost"] = spent
-                w["modules_moved"] = o.moves - before
+                w["modules_moved"] = o.moves - moves
+                w["modules_retyped"] = o.retypes - retypes
                 w["cost"] += spent
                 w["cost_budgeted"] += spent
         w["aware_share"] = float(self.awareness.share_aware().mean())

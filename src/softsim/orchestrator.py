@@ -8,8 +8,9 @@ last ``review_weeks`` weeks available after a reporting lag of ``lag_weeks``, ea
 by a mean-one log-normal noise of standard deviation ``noise_sd × (1 − data_quality) ×
 (1 − citizen_feedback)``.
 
-Decision rule — a greedy heuristic for the *capacitated maximal covering location problem*
-(Church & ReVelle 1974; greedy adding as in their paper): modules are taken one at a time; for
+Decision rule — a greedy-adding heuristic for the *maximal covering location problem* (Church &
+ReVelle 1974), with each module's capacity capping the demand it can cover: modules are taken
+one at a time (types among ``modules.types``, slots weekday or evenings + Saturday); for
 each, every (commune j, slot class s) is scored by the observed unmet demand of its best
 ``types_per_module`` types that lies within ``reach_min`` car minutes of j, capped at the
 module's capacity over the review period, divided by the module's cost over the period plus the
@@ -27,10 +28,15 @@ import numpy as np
 from softsim.allocation import SLOT_WEEKDAY
 from softsim.sections import ModulesConfig, OrchestratorConfig
 
-__all__ = ["Orchestrator", "SLOT_CLASSES"]
+__all__ = ["Orchestrator", "SLOT_CLASSES", "slot_class"]
 
 SLOT_CLASSES = (SLOT_WEEKDAY, 0b110)
 """Slot masks of the two slot classes: weekday daytime, and evenings + Saturday."""
+
+
+def slot_class(mask: int) -> int:
+    """The slot class mask a module's configured slots fall in (weekday if it opens then)."""
+    return SLOT_CLASSES[0] if mask & SLOT_WEEKDAY else SLOT_CLASSES[1]
 
 
 class Orchestrator:
@@ -40,6 +46,7 @@ class Orchestrator:
         cfg: The orchestrator's parameters.
         modules_cfg: The modules' parameters (capacity, costs, delays).
         car_min: Car minutes between communes.
+        allowed_types: Type ids a module may offer (``modules.types``).
         n_types: Number of service types.
         rng: The ``orchestrator`` stream (observation noise).
     """
@@ -49,9 +56,11 @@ class Orchestrator:
         cfg: OrchestratorConfig,
         modules_cfg: ModulesConfig,
         car_min: np.ndarray,
+        allowed_types: list[int],
         n_types: int,
         rng: np.random.Generator,
     ) -> None:
+        self.allowed_types = np.isin(np.arange(n_types), allowed_types)
         self.cfg = cfg
         self.mcfg = modules_cfg
         self.reach = (car_min <= cfg.reach_min).astype(np.float32)  # (origin, destination)
@@ -91,12 +100,13 @@ class Orchestrator:
             factor: Funding factor of module capacity.
         """
         u = self.observe()  # (n, K, 2)
+        u[:, ~self.allowed_types, :] = 0.0  # modules can only be configured for these types
         n, k_types, _ = u.shape
         flat = u.reshape(n, k_types * 2)
         score_map = self.reach.T @ flat  # demand reachable from each destination
         per_period = self.cfg.review_weeks
         spent = 0.0
-        top = min(self.mcfg.types_per_module, k_types)
+        top = min(self.mcfg.types_per_module, int(self.allowed_types.sum()))
         for module in sorted(modules, key=lambda m: m.unique_id):
             cap = max(module.nominal_capacity * factor, 1e-9) * per_period
             s3 = score_map.reshape(n, k_types, 2)
@@ -117,9 +127,13 @@ class Orchestrator:
             affordable = change <= reserve - spent
             score = np.where(affordable, value / (running + change), -1.0)
             j, s = np.unravel_index(int(np.argmax(score)), score.shape)
-            if score[j, s] <= 0:
-                continue
-            types = best_types[j, :, s].tolist()
+            # staying as it is (its own types and slots, no cost) is always an option
+            s_here = SLOT_CLASSES.index(module.slots)
+            stay = min(float(s3[here, module.types, s_here].sum()), cap) / running
+            if score[j, s] <= max(stay, 0.0):
+                j, s, types = here, s_here, list(module.types)
+            else:
+                types = best_types[j, :, s].tolist()
             what = module.reconfigure(
                 space[int(j)], types, SLOT_CLASSES[s], self.mcfg.move_weeks, self.mcfg.retype_weeks
             )

@@ -15,6 +15,7 @@ from softsim import metrics as m
 from softsim.config import CLASSES, Config, config_sha256
 from softsim.futures import resilience
 from softsim.population import AGE_75PLUS, Residents
+from softsim.services import SiteArrays
 from softsim.territory import Territory
 from softsim.territory.core import POLE, VILLAGE
 
@@ -115,18 +116,36 @@ def _group_row(res: Residents, sel: np.ndarray, fulfil_all: np.ndarray) -> dict:
         "abandonment": m.ratio(abandoned, latent - ntu),
         "mean_travel_min": m.ratio(res.travel_min_sum[sel].sum(), res.served_in_person[sel].sum()),
         "mean_fulfilment": float(fulfil_all[has].mean()) if has.any() else float("nan"),
-        "gap_vs_rest": cov - cov_rest if rest.any() else 0.0,
+        "gap_vs_rest": cov - cov_rest if rest.any() else float("nan"),
     }
 
 
-def _nearest_site_minutes(model, k: int) -> np.ndarray:
-    """Per resident: minutes from home (own mode) to the nearest site offering type ``k``."""
-    t, res, sa = model.territory, model.residents, model.site_arrays
+def standing_sites(model) -> SiteArrays:
+    """The providers that make up the offer at the end of the run, for access metrics.
+
+    The last week's providers less the transient ones: bus stops (a stop is there one half-day
+    every few weeks) and modules closed in transit.
+    """
+    standing = [p for p in model.providers if p.kind != "bus" and p.capacity > 0]
+    return SiteArrays.of(standing, len(model.type_id))
+
+
+def _nearest_site_minutes(model, sa: SiteArrays, k: int) -> np.ndarray:
+    """Per resident: minutes from home (own mode) to the nearest site offering type ``k``.
+
+    Sites count only within their ``reach`` (associations help their neighbours only).
+    """
+    t, res = model.territory, model.residents
     sites = sa.type_sites[sa.type_ptr[k] : sa.type_ptr[k + 1]]
     if len(sites) == 0:
         return np.full(res.n, np.inf)
-    car = t.car_min[:, sa.commune[sites]].min(axis=1)
-    nocar = t.nocar_min[:, sa.commune[sites]].min(axis=1)
+    reach = sa.reach[sites][None, :]
+    car = np.where(
+        t.car_min[:, sa.commune[sites]] <= reach, t.car_min[:, sa.commune[sites]], np.inf
+    ).min(axis=1)
+    nocar = np.where(
+        t.nocar_min[:, sa.commune[sites]] <= reach, t.nocar_min[:, sa.commune[sites]], np.inf
+    ).min(axis=1)
     return np.where(res.car, car[res.home], nocar[res.home])
 
 
@@ -139,7 +158,8 @@ def _percentile_from_hist(hist: np.ndarray, q: float) -> float:
 
 def collect(model) -> Outcomes:
     """Compute the outcomes of a finished (or partly run) model."""
-    cfg, res, t, sa = model.cfg, model.residents, model.territory, model.site_arrays
+    cfg, res, t = model.config, model.residents, model.territory
+    sa = standing_sites(model)
     weeks = model.week
     series = {k: v[:weeks] for k, v in model.series.items()}
     counts = {
@@ -190,7 +210,7 @@ def collect(model) -> Outcomes:
 
     access = {}
     for k, name in enumerate(cfg.service_names):
-        nearest = _nearest_site_minutes(model, k)
+        nearest = _nearest_site_minutes(model, sa, k)
         access[name] = {f"{x}min": m.share_within(nearest, float(x)) for x in (20, 30)}
     served_site = series["served_site"].sum()
     cost_total = float(series["cost"].sum())
@@ -288,11 +308,16 @@ def collect(model) -> Outcomes:
         }
     )
 
+    starts = sorted({s.week for s in cfg.futures.shocks})
     shocks = [
         {
             "kind": s.kind,
             "week": s.week,
-            **resilience(ts["coverage_expressed_week"].to_numpy(), s.week),
+            **resilience(
+                ts["coverage_expressed_week"].to_numpy(),
+                s.week,
+                until=next((w for w in starts if w > s.week), None),
+            ),
         }
         for s in cfg.futures.shocks
     ]

@@ -133,7 +133,7 @@ def assemble(
     if n > MAX_COMMUNES:
         raise TerritoryError(
             f"territory {label}: {n} communes, expected at most {MAX_COMMUNES} "
-            "(select a département or an EPCI)"
+            "(travel matrices are dense: choose a smaller area)"
         )
     population = np.asarray(population, dtype=np.int64)
     cls = classify(population, cfg)

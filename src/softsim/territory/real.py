@@ -55,7 +55,7 @@ def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
         if bad.any():
             row = int(np.argmax(bad))
             raise TerritoryError(
-                f"{source}: row {row + 2}: {col} = {df[col].iloc[row]!r}, expected a "
+                f"{source}: row {row + 2}: {col} = {str(df[col].iloc[row])!r}, expected a "
                 f"{'non-negative ' if col in ('population', 'area_km2') else ''}number"
             )
         df[col] = values
