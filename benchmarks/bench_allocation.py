@@ -1,0 +1,394 @@
+"""The allocation step: the compiled kernel against an idiomatic per-agent Mesa implementation.
+
+Both sides run the same rule, random serial dictatorship as documented in
+:mod:`softsim.allocation`, on the same week of the same ``hard`` model:
+
+* **kernel**: :func:`softsim.allocation.allocate`, called with exactly the arguments
+  ``SoftTerritory.phase_allocate`` passed it that week (recorded while the phase runs), from full
+  capacities; compiled (or loaded from numba's disk cache) in a warm-up call that is not timed;
+* **Mesa**: residents and sites are ``mesa.Agent`` objects, each need is a Python object held by
+  its resident, and every need in priority order asks its resident to pick the best feasible
+  option; the chosen site's ``remaining`` capacity goes down at once.
+
+The instance is real: the model is stepped a few weeks so that the pending pool holds carried-over
+needs, then the next week runs up to its allocation phase. Both sides get that week's priority
+order, so their assignments must be identical (``identical: True``); that is what makes the
+timing comparison fair.
+
+The Mesa side is given every advantage that keeps it idiomatic: agents are built, travel times
+converted to nested lists and tolerances precomputed before the clock starts, and it receives the
+flat list of needs, as the kernel receives the pool arrays. Times are medians over repeats. Figures
+are printed, never asserted.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_allocation.py [--quick] [--repeat N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+from unittest import mock
+
+import mesa
+import numpy as np
+
+import softsim.model
+from softsim.allocation import DIGITAL, NONE, SLOT_OFF_WORK, allocate
+from softsim.config import load_config
+from softsim.model import SCHEDULE, SoftTerritory
+
+SIZES = (10_000, 100_000)
+QUICK_SIZES = (10_000,)
+GOAL_RATIO = 300.0
+GOAL_RESIDENTS = 100_000
+KERNEL_REPEAT_FACTOR = 25
+"""The kernel is timed this many times more often than Mesa (it is much shorter)."""
+
+
+# ---------------------------------------------------------------- the week to allocate
+
+
+def allocation_week(population: int, warm_weeks: int, seed: int) -> dict:
+    """The arguments of the kernel call of week ``warm_weeks`` of a ``hard`` model.
+
+    The model runs ``warm_weeks`` full steps, then the phases of the next week up to
+    ``allocate``, whose call of the kernel is recorded: a dict of :func:`allocate`'s parameters
+    by name (defaults included) where ``remaining`` holds the capacities before the call.
+    """
+    model = SoftTerritory(load_config("hard", [f"territory.population={population}"]), seed)
+    for _ in range(warm_weeks):
+        model.step()
+    calls = []
+
+    def recording(*args, **kwargs):
+        bound = inspect.signature(allocate).bind(*args, **kwargs)
+        bound.apply_defaults()
+        calls.append({**bound.arguments, "remaining": bound.arguments["remaining"].copy()})
+        return allocate(*args, **kwargs)
+
+    with mock.patch.object(softsim.model, "allocate", recording):
+        for phase in SCHEDULE:
+            getattr(model, f"phase_{phase.name}")()
+            if phase.name == "allocate":
+                break
+    (inputs,) = calls
+    return inputs
+
+
+def run_kernel(inputs: dict) -> tuple[np.ndarray, ...]:
+    """One week's allocation with the compiled kernel, from full capacities.
+
+    Returns ``(choice, anchor, travel, remaining)``.
+    """
+    remaining = inputs["remaining"].copy()
+    choice, anchor, travel = allocate(**{**inputs, "remaining": remaining})
+    return choice, anchor, travel, remaining
+
+
+# ---------------------------------------------------------------- the per-agent Mesa version
+
+
+class Site(mesa.Agent):
+    """A fixed site: its commune, opening slots, weekly capacity and the capacity left."""
+
+    def __init__(
+        self, model: AllocationModel, index: int, commune: int, slots: int, capacity: int
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.commune = commune
+        self.slots = slots
+        self.capacity = capacity
+        self.remaining = capacity
+
+
+class Need:
+    """A pending need of a resident, and where the allocation served it.
+
+    Attributes:
+        type: Service type; ``alt_type`` is a second type whose sites may also serve it (-1 if
+            none). ``mode`` indexes the travel-time matrix of the means of travel this week.
+    """
+
+    __slots__ = (
+        "resident",
+        "type",
+        "alt_type",
+        "mode",
+        "digital_ok",
+        "site",
+        "online",
+        "anchor",
+        "travel",
+    )
+
+    def __init__(
+        self, resident: Resident, type_: int, alt_type: int, mode: int, digital_ok: bool
+    ) -> None:
+        self.resident = resident
+        self.type = type_
+        self.alt_type = alt_type
+        self.mode = mode
+        self.digital_ok = digital_ok
+        self.site: Site | None = None
+        self.online = False
+        self.anchor = -1
+        self.travel = 0.0
+
+
+ANYTIME, OFF_WORK, AT_WORK = 0, 1, 2
+"""When a resident can use a site from an anchor: any slot (non-workers); only a slot off work
+hours (a worker from home or shop); any slot, but a site open only on weekday daytime no farther
+than a break allows (a worker from work)."""
+
+
+class Resident(mesa.Agent):
+    """A resident: dependency, the anchors of the bassin de vie, pending needs.
+
+    ``anchors`` pairs each anchor commune (home, work, shop) with when the resident can use a
+    site from there (:data:`ANYTIME`, :data:`OFF_WORK` or :data:`AT_WORK`).
+    """
+
+    def __init__(
+        self,
+        model: AllocationModel,
+        home: int,
+        work: int,
+        shop: int,
+        employed: bool,
+        dependent: bool,
+    ) -> None:
+        super().__init__(model)
+        if employed:
+            self.anchors = ((home, OFF_WORK), (work, AT_WORK), (shop, OFF_WORK))
+        else:
+            self.anchors = ((home, ANYTIME), (work, ANYTIME), (shop, ANYTIME))
+        self.dependent = dependent
+        self.needs: list[Need] = []
+
+    def seek(self, need: Need) -> None:
+        """Serve ``need`` by its best feasible option; a chosen site loses one unit of capacity.
+
+        Sites offering the need's type, then those of its ``alt_type``, are weighed within the
+        tolerance of the need's type. Least effort wins; ties go to digital, then to the site
+        seen first, then to the first anchor (strict comparisons, as in the kernel).
+        """
+        model = self.model
+        best = math.inf
+        best_site = None
+        best_anchor = -1
+        online = False
+        if need.digital_ok:
+            best = model.digital_effort
+            online = True
+        tolerance = model.dependent_tolerance if self.dependent else model.tolerance
+        tol = tolerance[need.type]
+        times = model.minutes[need.mode]
+        for kind in (need.type, need.alt_type):
+            if kind < 0:
+                continue
+            for site in model.sites_offering[kind]:
+                if site.remaining <= 0:
+                    continue
+                for origin, when in self.anchors:
+                    limit = tol
+                    if when != ANYTIME and not site.slots & SLOT_OFF_WORK:
+                        if when == OFF_WORK:
+                            continue
+                        limit = min(tol, model.work_break)
+                    t = times[origin][site.commune]
+                    if t <= limit and t < best:
+                        best = t
+                        best_site = site
+                        best_anchor = origin
+                        online = False
+        need.site = best_site
+        need.online = online
+        if best_site is None:
+            need.anchor = -1
+            need.travel = 0.0
+        else:
+            best_site.remaining -= 1
+            need.anchor = best_anchor
+            need.travel = best
+
+
+class AllocationModel(mesa.Model):
+    """One week's allocation inputs rebuilt as Mesa agents and Python objects.
+
+    Each need carries its travel mode this week (an index into the stacked travel-time matrices
+    ``minutes``) and its alternative type, as ``phase_allocate`` passes them. Travel times and
+    tolerances are the kernel's float32 values held as Python floats, so every comparison gives
+    the same answer as in the kernel.
+    """
+
+    def __init__(self, inputs: dict, seed: int) -> None:
+        super().__init__(rng=seed)
+        res = inputs["residents"]
+        self.minutes = inputs["minutes"].tolist()
+        tolerance = inputs["tolerance"]
+        self.tolerance = tolerance.tolist()
+        self.dependent_tolerance = (tolerance * np.float32(inputs["dependent_factor"])).tolist()
+        self.digital_effort = float(np.float32(inputs["digital_effort"]))
+        self.work_break = float(np.float32(inputs["work_break_min"]))
+        site_columns = (inputs["site_commune"], inputs["site_slots"], inputs["remaining"])
+        self.sites = [
+            Site(self, s, *row)
+            for s, row in enumerate(zip(*(c.tolist() for c in site_columns), strict=True))
+        ]
+        ptr, flat = inputs["type_ptr"], inputs["type_sites"]
+        self.sites_offering = [
+            [self.sites[s] for s in flat[ptr[k] : ptr[k + 1]].tolist()] for k in range(len(ptr) - 1)
+        ]
+        columns = (res.home, res.work, res.shop, res.employed, res.dependent)
+        residents = [
+            Resident(self, *row) for row in zip(*(c.tolist() for c in columns), strict=True)
+        ]
+        need_columns = (
+            inputs["need_resident"],
+            inputs["need_type"],
+            inputs["need_alt_type"],
+            inputs["need_mode"],
+            inputs["digital_ok"],
+        )
+        self.needs = []
+        for r, *rest in zip(*(c.tolist() for c in need_columns), strict=True):
+            need = Need(residents[r], *rest)
+            residents[r].needs.append(need)
+            self.needs.append(need)
+
+    def allocate(self, order: list[int]) -> None:
+        """One week's allocation from full capacities: needs in ``order`` each seek an option."""
+        for site in self.sites:
+            site.remaining = site.capacity
+        needs = self.needs
+        for i in order:
+            need = needs[i]
+            need.resident.seek(need)
+
+    def assignments(self) -> tuple[np.ndarray, ...]:
+        """``(choice, anchor, travel, remaining)`` in the kernel's encoding, in pool order."""
+        choice = np.array(
+            [
+                n.site.index if n.site is not None else DIGITAL if n.online else NONE
+                for n in self.needs
+            ],
+            dtype=np.int32,
+        )
+        anchor = np.array([n.anchor for n in self.needs], dtype=np.int32)
+        travel = np.array([n.travel for n in self.needs], dtype=np.float32)
+        remaining = np.array([s.remaining for s in self.sites], dtype=np.int64)
+        return choice, anchor, travel, remaining
+
+
+# ---------------------------------------------------------------- timing
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``fn()`` over ``repeat`` calls, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def bench_size(population: int, warm_weeks: int, repeat: int, seed: int) -> dict:
+    """Time both implementations on one week of a ``population``-resident model."""
+    inputs = allocation_week(population, warm_weeks, seed)
+    mesa_model = AllocationModel(inputs, seed)
+    order_list = inputs["order"].tolist()
+
+    kernel_out = run_kernel(inputs)
+    mesa_model.allocate(order_list)
+    mesa_out = mesa_model.assignments()
+    identical = all(np.array_equal(a, b) for a, b in zip(kernel_out, mesa_out, strict=True))
+
+    kernel_ms = median_ms(lambda: run_kernel(inputs), repeat * KERNEL_REPEAT_FACTOR)
+    mesa_ms = median_ms(lambda: mesa_model.allocate(order_list), repeat)
+    choice = kernel_out[0]
+    return {
+        "residents": inputs["residents"].n,
+        "needs": len(order_list),
+        "sites": len(inputs["site_commune"]),
+        "at_site": int((choice >= 0).sum()),
+        "digital": int((choice == DIGITAL).sum()),
+        "unserved": int((choice == NONE).sum()),
+        "kernel_ms": kernel_ms,
+        "mesa_ms": mesa_ms,
+        "identical": identical,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k residents only, few repeats")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help=f"Mesa repeats (kernel: x{KERNEL_REPEAT_FACTOR}); default 9, quick 3",
+    )
+    parser.add_argument(
+        "--warm-weeks",
+        type=int,
+        default=12,
+        help="full weeks stepped before the timed week (default 12)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    repeat = args.repeat or (3 if args.quick else 9)
+
+    load = os.getloadavg()[0]
+    run_kernel(allocation_week(1_000, 2, args.seed))  # compile or load the cache, untimed
+
+    print(
+        f"allocation of one week, hard scenario, after {args.warm_weeks} weeks; "
+        f"median of {repeat} (Mesa) / {repeat * KERNEL_REPEAT_FACTOR} (kernel) runs"
+    )
+    print(f"load average at start: {load:.2f} (other processes share the CPUs when above 0)")
+    rows = [bench_size(n, args.warm_weeks, repeat, args.seed) for n in sizes]
+    print(
+        f"{'residents':>10} {'needs':>7} {'kernel ms':>10} {'Mesa ms':>9} {'ratio':>8}  identical"
+    )
+    for r in rows:
+        ratio = r["mesa_ms"] / r["kernel_ms"]
+        print(
+            f"{r['residents']:>10,} {r['needs']:>7,} {r['kernel_ms']:>10.3f} "
+            f"{r['mesa_ms']:>9.2f} {ratio:>7.0f}x  identical: {r['identical']}"
+        )
+    for r in rows:
+        print(
+            f"  {r['residents']:,} residents: {r['sites']} sites; needs served at a site "
+            f"{r['at_site']:,}, online {r['digital']:,}, not this week {r['unserved']:,}; "
+            f"kernel {r['kernel_ms'] * 1e6 / r['needs']:.0f} ns/need, "
+            f"Mesa {r['mesa_ms'] * 1e3 / r['needs']:.2f} us/need"
+        )
+    goal_rows = [r for r in rows if r["residents"] == GOAL_RESIDENTS]
+    if goal_rows:
+        ratio = goal_rows[0]["mesa_ms"] / goal_rows[0]["kernel_ms"]
+        verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+        print(
+            f"goal: ratio >= {GOAL_RATIO:.0f}x at {GOAL_RESIDENTS:,} residents: "
+            f"{ratio:.0f}x, {verdict}"
+        )
+    else:
+        print(
+            f"goal: ratio >= {GOAL_RATIO:.0f}x at {GOAL_RESIDENTS:,} residents: "
+            "not measured (--quick)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
