@@ -647,13 +647,16 @@ class SoftTerritory(mesa.Model):
         w["pending"] = len(pool)
 
     def _unmet_map(self, mask: np.ndarray) -> np.ndarray:
+        """Unserved needs by home commune × type × slot class (workers: off-work hours).
+
+        Each counts with the priority weights of its type and public, as the orchestrator
+        weighs them.
+        """
         res, pool = self.residents, self.pool
-        r = pool.resident[mask]
+        r, k = pool.resident[mask], pool.type[mask]
         out = np.zeros((self.territory.n, len(self.type_id), 2), np.float32)
-        cell = (
-            res.home[r].astype(np.int64) * len(self.type_id) + pool.type[mask]
-        ) * 2 + res.employed[r]
-        add_at(out.reshape(-1), cell, 1.0)
+        cell = (res.home[r].astype(np.int64) * len(self.type_id) + k) * 2 + res.employed[r]
+        add_at(out.reshape(-1), cell, (self.type_weight[k] * self.resident_weight[r]))
         return out
 
     def _book_costs(
