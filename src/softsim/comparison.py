@@ -22,6 +22,10 @@ __all__ = [
     "report_markdown",
 ]
 
+HEADLINE = ("coverage_latent", "non_take_up", "gini", "theil_between_share_communes",
+            "gap_age_75plus", "coverage_workers", "coverage_dependent", "cost_per_served")
+"""The columns of the short table at the top of a report (and in the README)."""
+
 GAP_GROUPS = ("age_75plus", "no_car", "low_digital_skill", "workers", "rural")
 """Groups whose coverage gap (group − rest) the comparison reports."""
 
@@ -173,7 +177,8 @@ def report_markdown(
         "random numbers), so differences between scenarios are paired.",
         "",
     ]
-    lines += ["## Table", "", markdown_table(table), ""]
+    lines += ["## Headline", "", markdown_table(table, list(HEADLINE)), ""]
+    lines += ["## Full table", "", markdown_table(table), ""]
     lines += ["## Figures", ""]
     lines += [f"![{name}](figures/{name}.png)" for name in figures]
     lines += ["", "## Scenarios", ""]
