@@ -14,6 +14,7 @@ from softsim.experiment import RunResult
 __all__ = [
     "COLUMNS",
     "GAP_GROUPS",
+    "HEADLINE",
     "runs_table",
     "comparison_table",
     "paired_differences",
