@@ -225,28 +225,33 @@ def _cmd_run(args, console: Console) -> int:
     return 0
 
 
-def _simulate(cfg, seed: int, *, quiet: bool, console: Console):
+def _with_progress(work, label: str, unit: str, total: int, quiet: bool):
+    """Call ``work(progress)`` under a progress bar on stderr (none if quiet)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from softsim.engine import run
-
     if quiet:
-        return run(cfg, seed)
+        return work(None)
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
-        TextColumn("week {task.completed:.0f}/{task.total:.0f}"),
+        TextColumn(f"{unit} {{task.completed:.0f}}/{{task.total:.0f}}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task(f"{cfg.name}", total=cfg.weeks)
-        return run(cfg, seed, progress=lambda done, total: bar.update(task, completed=done))
+        task = bar.add_task(label, total=total)
+        return work(lambda done, _total: bar.update(task, completed=done))
+
+
+def _simulate(cfg, seed: int, *, quiet: bool, console: Console):
+    from softsim.engine import run
+
+    return _with_progress(lambda progress: run(cfg, seed, progress=progress), cfg.name, "week",
+                          cfg.weeks, quiet)
 
 
 def _cmd_compare(args, console: Console) -> int:
     import matplotlib.pyplot as plt
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from softsim import comparison as cmp
     from softsim.config import load_config
@@ -263,22 +268,10 @@ def _cmd_compare(args, console: Console) -> int:
     out = args.out or Path("results") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
     check_free(out)
 
-    def simulate(progress=None):
-        return run_replicates(configs, args.seed, args.replicates, args.workers, progress)
-
-    if args.quiet:
-        results = simulate()
-    else:
-        with Progress(
-            TextColumn("[bold]compare"),
-            BarColumn(),
-            TextColumn("run {task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("compare", total=len(configs) * args.replicates)
-            results = simulate(lambda done, total: bar.update(task, completed=done))
+    results = _with_progress(
+        lambda progress: run_replicates(configs, args.seed, args.replicates, args.workers,
+                                        progress),
+        "compare", "run", len(configs) * args.replicates, args.quiet)
 
     runs = cmp.runs_table(results)
     table = cmp.comparison_table(runs, order)
