@@ -211,7 +211,8 @@ class SoftTerritory(mesa.Model):
             MobileAgent(self, base, cfg.mobile.hours_per_week, []) for _ in range(cfg.mobile.agents)
         ]
         bus_types = [self.type_id[x] for x in cfg.bus.types]
-        self.buses = [Bus(self, base, bus_types) for _ in range(self._bus_count())]
+        visits: dict[int, int] = {}
+        self.buses = [Bus(self, base, bus_types, visits) for _ in range(self._bus_count())]
         adults = np.bincount(res.home, weights=res.age > 0, minlength=t.n)
         self.associations = (
             AssociationSector(

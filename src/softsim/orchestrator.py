@@ -113,7 +113,7 @@ class Orchestrator:
             best_types = np.argsort(-s3, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
             reach_top = np.take_along_axis(s3, best_types, axis=1).sum(axis=1)  # (n, 2)
             value = np.minimum(reach_top, cap)
-            running = module.weekly_cost * per_period
+            running = max(module.weekly_cost * per_period, 1e-9)  # a free module still scores
             change = np.full((n, 2), self.mcfg.move_cost)
             here = module.commune
             for s, mask in enumerate(SLOT_CLASSES):

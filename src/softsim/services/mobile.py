@@ -108,12 +108,14 @@ class MobileAgent(CellAgent):
 class Bus(CellAgent):
     """An itinerant bus: a base, and the week's stops in villages."""
 
-    def __init__(self, model, base_cell, types: list[int]) -> None:
+    def __init__(self, model, base_cell, types: list[int],
+                 last_visit: dict[int, int] | None = None) -> None:
         super().__init__(model)
         self.base = base_cell
         self.cell = base_cell
         self.types = sorted(types)
-        self.last_visit: dict[int, int] = {}
+        # shared by the buses of a territory, so that no bus revisits a village too soon
+        self.last_visit = {} if last_visit is None else last_visit
         self.stops: list[int] = []
         self.km_total = 0.0
 
@@ -128,6 +130,9 @@ class Bus(CellAgent):
     ) -> list[int]:
         """Choose this week's stops: best-ranked villages not visited recently nor taken."""
         stops = []
+        if n_stops <= 0:  # no money for a single stop this week
+            self.stops = stops
+            return stops
         for c in candidates[np.argsort(-ranking[candidates], kind="stable")]:
             c = int(c)
             if c in taken or week - self.last_visit.get(c, -(10**6)) < revisit_weeks:
