@@ -110,7 +110,8 @@ class Orchestrator:
         for module in sorted(modules, key=lambda m: m.unique_id):
             cap = max(module.nominal_capacity * factor, 1e-9) * per_period
             s3 = score_map.reshape(n, k_types, 2)
-            best_types = np.argsort(-s3, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
+            ranked = np.where(self.allowed_types[None, :, None], s3, -np.inf)
+            best_types = np.argsort(-ranked, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
             reach_top = np.take_along_axis(s3, best_types, axis=1).sum(axis=1)  # (n, 2)
             value = np.minimum(reach_top, cap)
             running = max(module.weekly_cost * per_period, 1e-9)  # a free module still scores
