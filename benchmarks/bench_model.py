@@ -1,6 +1,9 @@
-"""Full runs of the ``hard`` scenario: wall time, peak memory, bytes per resident, phase shares.
+"""Full runs of ``hard`` and ``soft``: wall time, peak memory, bytes per resident, phase shares.
 
-For each size (residents on the default synthetic territory, via ``territory.population``):
+``hard`` is the baseline; ``soft`` has every mechanism on (pop-up modules and the orchestrator,
+a mobile agent, a bus, demand-responsive transport, associations, information). Both have the
+same goals. For each scenario and size (residents on the default synthetic territory, via
+``territory.population``):
 
 * **wall time**: ``softsim.run(cfg, seed)`` over the whole horizon (312 weeks), in this process,
   after a small warm-up run that loads the compiled kernel from numba's on-disk cache; median over
@@ -21,7 +24,7 @@ Figures are printed against their goals, never asserted.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_model.py [--quick] [--repeat N] [--seed S]
+    .venv/bin/python benchmarks/bench_model.py [--quick] [--repeat N] [--seed S] [--scenario S]
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from softsim.engine import run
 from softsim.model import SCHEDULE, SoftTerritory
 from softsim.outcomes import collect
 
+SCENARIOS = ("hard", "soft")
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (10_000, 30_000)
 QUICK_YEARS = 1
@@ -57,12 +61,12 @@ RSS_GOAL_MB = 600.0
 BYTES_GOAL = 150.0
 
 
-def config(population: int, years: int | None) -> Config:
-    """The ``hard`` scenario with ``population`` residents (and ``years`` if given)."""
+def config(scenario: str, population: int, years: int | None) -> Config:
+    """``scenario`` with ``population`` residents (and ``years`` if given)."""
     overrides = [f"territory.population={population}"]
     if years is not None:
         overrides.append(f"simulation.years={years}")
-    return load_config("hard", overrides)
+    return load_config(scenario, overrides)
 
 
 def maxrss_mb() -> float:
@@ -145,9 +149,9 @@ def vmhwm_mb() -> float | None:
     return None
 
 
-def child(population: int, years: int | None, seed: int) -> None:
+def child(scenario: str, population: int, years: int | None, seed: int) -> None:
     """In a fresh process: one run, then print its wall time and RSS figures as JSON."""
-    cfg = config(population, years)
+    cfg = config(scenario, population, years)
     rss_imports = maxrss_mb()
     start = time.perf_counter()
     run(cfg, seed)
@@ -168,7 +172,7 @@ LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).return
 """Run argv[1:] from a small Python process, so that the child does not inherit our ru_maxrss."""
 
 
-def measure_in_child(population: int, years: int | None, seed: int) -> dict:
+def measure_in_child(scenario: str, population: int, years: int | None, seed: int) -> dict:
     """Run :func:`child` in a fresh process (through :data:`LAUNCHER`); return what it printed."""
     cmd = [
         sys.executable,
@@ -178,6 +182,8 @@ def measure_in_child(population: int, years: int | None, seed: int) -> dict:
         os.path.abspath(__file__),
         "--child",
         str(population),
+        "--scenario",
+        scenario,
         "--seed",
         str(seed),
     ]
@@ -220,43 +226,60 @@ def main(argv: list[str] | None = None) -> int:
         help="runs per size for the wall time (median); default 3, quick 1",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=SCENARIOS,
+        help="scenario to run (repeatable); default: " + " and ".join(SCENARIOS),
+    )
     parser.add_argument("--child", type=int, metavar="RESIDENTS", help=argparse.SUPPRESS)
     parser.add_argument("--years", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        child(args.child, args.years, args.seed)
+        child((args.scenario or ["hard"])[0], args.child, args.years, args.seed)
         return 0
+    scenarios = args.scenario or list(SCENARIOS)
     sizes = QUICK_SIZES if args.quick else SIZES
     years = QUICK_YEARS if args.quick else None
     repeat = args.repeat or (1 if args.quick else 3)
 
     load = os.getloadavg()[0]
-    run(config(1_000, 1), args.seed)  # warm-up: loads the numba cache (compiles if missing)
+    for scenario in scenarios:  # warm-up: loads the numba cache (compiles if missing)
+        run(config(scenario, 1_000, 1), args.seed)
 
     rows = []
-    for n in sizes:
-        cfg = config(n, years)
+    for scenario, n in [(sc, n) for sc in scenarios for n in sizes]:
+        cfg = config(scenario, n, years)
         rows.append(
             {
+                "scenario": scenario,
                 "n": n,
                 "weeks": cfg.weeks,
                 "wall_s": wall_time(cfg, args.seed, repeat),
-                **measure_in_child(n, years, args.seed),
+                **measure_in_child(scenario, n, years, args.seed),
                 **phase_profile(cfg, args.seed),
             }
         )
 
-    print(f"hard scenario, synthetic territory, seed {args.seed}; {machine()}")
-    print(f"load average at start: {load:.2f} (other processes share the CPUs when above 0)")
+    print(
+        f"{' and '.join(scenarios)} scenarios, synthetic territory, seed {args.seed}; {machine()}"
+    )
+    print(
+        f"load average at start: {load:.2f}, at end: {os.getloadavg()[0]:.2f} "
+        "(other processes share the CPUs when above 0)"
+    )
     print(
         f"\nwall time: median of {repeat} in-process run(s) after a warm-up run; fresh: first "
         "run in a new process (includes loading the numba cache)"
     )
-    print(f"{'residents':>10} {'weeks':>6} {'wall s':>8} {'goal s':>7} {'':6} {'fresh s':>8}")
+    print(
+        f"{'scenario':<9}{'residents':>10} {'weeks':>6} {'wall s':>8} {'goal s':>7} {'':6} "
+        f"{'fresh s':>8}"
+    )
     for r in rows:
         goal = WALL_GOAL_S.get(r["n"])
         print(
-            f"{r['residents']:>10,} {r['weeks']:>6} {r['wall_s']:>8.2f} "
+            f"{r['scenario']:<9}{r['residents']:>10,} {r['weeks']:>6} {r['wall_s']:>8.2f} "
             f"{goal if goal else '-':>7} {verdict(r['wall_s'], goal):6} {r['fresh_s']:>8.2f}"
         )
 
@@ -265,13 +288,13 @@ def main(argv: list[str] | None = None) -> int:
         f"population arrays, goal <= {BYTES_GOAL:.0f} bytes per resident"
     )
     print(
-        f"{'residents':>10} {'peak MB':>8} {'':6} {'imports MB':>10} {'run MB':>7} "
-        f"{'VmHWM MB':>9} {'B/resident':>11}"
+        f"{'scenario':<9}{'residents':>10} {'peak MB':>8} {'':6} {'imports MB':>10} "
+        f"{'run MB':>7} {'VmHWM MB':>9} {'B/resident':>11}"
     )
     for r in rows:
         hwm = r["vmhwm_mb"]
         print(
-            f"{r['residents']:>10,} {r['rss_peak_mb']:>8.0f} "
+            f"{r['scenario']:<9}{r['residents']:>10,} {r['rss_peak_mb']:>8.0f} "
             f"{verdict(r['rss_peak_mb'], RSS_GOAL_MB):6} {r['rss_imports_mb']:>10.0f} "
             f"{r['rss_peak_mb'] - r['rss_imports_mb']:>7.0f} "
             f"{'-' if hwm is None else f'{hwm:.0f}':>9} {r['bytes_per_resident']:>11.1f} "
@@ -279,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     print("\nshare of the weekly loop (step), per phase; seconds in brackets")
+    print(f"{'':<10}" + "".join(f"{r['scenario']:>22}" for r in rows))
     print(f"{'phase':<10}" + "".join(f"{r['residents']:>22,}" for r in rows))
     for name in [p.name for p in SCHEDULE] + ["other"]:
         cells = []
@@ -289,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'step':<10}" + "".join(f"{'':>13} ({r['step']:5.2f} s)" for r in rows))
     for r in rows:
         print(
-            f"{r['residents']:>10,} residents: build {r['build']:.2f} s, "
+            f"{r['scenario']} {r['residents']:,} residents: build {r['build']:.2f} s, "
             f"weekly loop {r['step']:.2f} s, collect {r['collect']:.2f} s"
         )
     return 0
