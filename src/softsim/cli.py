@@ -282,7 +282,7 @@ def _cmd_compare(args, console: Console) -> int:
         )
         for c in configs[1:]
     ]
-    paragraphs.insert(0, f"**{reference}** — {configs[0].description} (the reference).")
+    paragraphs.insert(0, f"**{reference}** (the reference) — {configs[0].description}")
     settings = {
         "scenarios": ", ".join(order),
         "territory": results[0].territory_label,
