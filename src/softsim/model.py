@@ -208,7 +208,7 @@ class SoftTerritory(mesa.Model):
         ]
         base = self.space[int(np.argmax(t.population))]
         self.mobile_agents = [
-            MobileAgent(self, base, cfg.mobile.hours_per_week, []) for _ in range(cfg.mobile.agents)
+            MobileAgent(self, base, cfg.mobile.hours_per_week) for _ in range(cfg.mobile.agents)
         ]
         bus_types = [self.type_id[x] for x in cfg.bus.types]
         visits: dict[int, int] = {}

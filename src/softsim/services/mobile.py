@@ -93,14 +93,16 @@ def plan_tours(req_commune, base, minutes_left, visit_min, car_min, road_km):
 
 
 class MobileAgent(CellAgent):
-    """A mobile agent with a base commune; its cell is where its last tour ended."""
+    """A mobile agent; its cell is its base, where every weekly tour starts and ends.
 
-    def __init__(self, model, base_cell, hours_per_week: float, types: list[int]) -> None:
+    It visits the service types flagged ``home_visit`` in the config.
+    """
+
+    def __init__(self, model, base_cell, hours_per_week: float) -> None:
         super().__init__(model)
         self.base = base_cell
         self.cell = base_cell
         self.hours_per_week = hours_per_week
-        self.types = sorted(types)
         self.km_total = 0.0
         self.visits_total = 0
 
