@@ -41,10 +41,10 @@ from softsim.services import (
 )
 from softsim.territory import Territory, build_territory
 from softsim.territory.core import VILLAGE
+from softsim.transport import MODE_CAR, MODE_TAD, Transport
 
 __all__ = ["SCHEDULE", "SERIES", "Phase", "SoftTerritory", "plan"]
 
-MODE_CAR, MODE_NOCAR, MODE_TAD = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -174,22 +174,8 @@ class SoftTerritory(mesa.Model):
             else -1
         )
 
-        # travel-time matrices by mode (car, no car, demand-responsive transport)
-        tc = cfg.transport
-        tad = tc.tad_wait_min + t.road_km / tc.tad_speed_kmh * 60.0
-        # a booked ride is no use inside one's own commune: there it is the no-car time
-        np.fill_diagonal(tad, np.diag(t.nocar_min))
-        self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
-        self.tad_communes = {
-            "none": np.zeros(t.n, bool),
-            "villages": t.cls == VILLAGE,
-            "all": np.ones(t.n, bool),
-        }[tc.tad]
-        self.residents_c = residents_c = np.bincount(res.home, minlength=t.n)
-        # trips accrue weekly as a per-commune credit (small villages get one every few weeks);
-        # only trips actually used are consumed and paid
-        self.tad_rate_c = tc.trips_per_1000_per_week * residents_c / 1000.0 * self.tad_communes
-        self.tad_credit = np.zeros(t.n)
+        self.residents_c = np.bincount(res.home, minlength=t.n)
+        self.transport = Transport(t, cfg.transport, self.residents_c)
 
         # actors
         self.sites = place_sites(self, t, cfg, res.n)
@@ -395,7 +381,7 @@ class SoftTerritory(mesa.Model):
             base = int(self.buses[0].base.coordinate)
             per_stop = 2.0 * float(t.road_km[base].max()) * cfg.bus.cost_per_km
             cost += len(self.buses) * (cfg.bus.cost_per_week + cfg.bus.stops_per_week * per_stop)
-        cost += float(self.tad_rate_c.sum()) * cfg.transport.cost_per_trip
+        cost += self.transport.planned_cost()
         cost += cfg.information.spending_per_1000_per_week * self.residents.n / 1000.0
         cost += cfg.digital.rollout_per_1000_per_week * self.residents.n / 1000.0
         return cost
@@ -490,29 +476,12 @@ class SoftTerritory(mesa.Model):
         )
         self._w["digital_failures"] = int(self._digital_failed.sum())
         self._alt_type = np.where(self._digital_failed, self.mediation, -1).astype(np.int8)
-        mode = np.where(res.car[pool.resident], MODE_CAR, MODE_NOCAR).astype(np.int8)
-        nocar = np.flatnonzero(mode == MODE_NOCAR)
-        if len(nocar):
-            home = res.home[pool.resident[nocar]]
-            order = np.lexsort((self._rng_transport.random(len(nocar)), home))
-            nocar, home = nocar[order], home[order]
-            first = np.searchsorted(home, home, side="left")
-            rank = np.arange(len(home)) - first  # position of each need within its commune
-            lifts = np.zeros(self.territory.n, np.int64)
-            if self.associations is not None:
-                for a in self.associations.associations:
-                    lifts[a.commune] = self.associations.lifts(a)
-            self.tad_credit = np.minimum(
-                self.tad_credit + self.tad_rate_c * self.factor,
-                np.maximum(1.0, 4.0 * self.tad_rate_c),
-            )
-            by_lift = rank < lifts[home]
-            by_tad = ~by_lift & (
-                rank < lifts[home] + np.floor(self.tad_credit[home] + 1e-9).astype(np.int64)
-            )
-            mode[nocar[by_lift]] = MODE_CAR
-            mode[nocar[by_tad]] = MODE_TAD
-        self._mode = mode
+        lifts = np.zeros(self.territory.n, np.int64)
+        if self.associations is not None:
+            for a in self.associations.associations:
+                lifts[a.commune] = self.associations.lifts(a)
+        self._mode = self.transport.assign(pool.resident, res, lifts, self.factor,
+                                           self._rng_transport)
 
     def phase_allocate(self) -> None:
         """Exact sequential greedy over the pending needs, in (weighted) random priority order."""
@@ -542,7 +511,7 @@ class SoftTerritory(mesa.Model):
             self.cfg.digital.effort_min,
             self.cfg.residents.work_break_min,
             need_mode=self._mode,
-            minutes=self.minutes,
+            minutes=self.transport.minutes,
             need_alt_type=self._alt_type,
             site_reach=sa.reach,
         )
@@ -601,9 +570,7 @@ class SoftTerritory(mesa.Model):
         km = self.territory.road_km[self._anchor[at_site], sa.commune[choice[at_site]]]
         resident_km = 2.0 * float(km[mode == MODE_CAR].sum())
         tad_used = int((mode == MODE_TAD).sum())
-        self.tad_credit -= np.bincount(
-            self.residents.home[r_site[mode == MODE_TAD]], minlength=self.territory.n
-        )
+        self.transport.consume(res.home[r_site[mode == MODE_TAD]])
         lifts_used = int(((mode == MODE_CAR) & ~res.car[r_site]).sum())
         bus_km = sum(b.week_km(self.territory.road_km) for b in self.buses)
         tad_km = 2.0 * float(km[mode == MODE_TAD].sum())  # the minibus drives there and back

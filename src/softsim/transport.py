@@ -1,0 +1,72 @@
+"""How each pending need travels this week: own car, no car, a car-pool lift, or a booked ride.
+
+Residents with a car drive. For residents without a car, needs are taken in random order within
+each home commune: the first ones get the car-pool lifts of the commune's association (car
+times), the next ones the commune's demand-responsive transport trips (``tad_min``), the rest go
+by their own means (no-car times). Trips accrue weekly as a per-commune credit (a small village
+gets one every few weeks), capped at four weeks' worth; only trips actually used are consumed
+and paid. Inside one's own commune a booked ride is no faster than one's own means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from softsim.sections import TransportConfig
+from softsim.territory import Territory
+from softsim.territory.core import VILLAGE
+
+__all__ = ["MODE_CAR", "MODE_NOCAR", "MODE_TAD", "Transport"]
+
+MODE_CAR, MODE_NOCAR, MODE_TAD = 0, 1, 2
+"""Indices of the travel-time matrices in :attr:`Transport.minutes`."""
+
+
+class Transport:
+    """Travel-time matrices by mode and the demand-responsive transport service.
+
+    Args:
+        territory: The territory (its car, no-car and road-km matrices).
+        cfg: Demand-responsive transport parameters.
+        residents_per_commune: Simulated residents of each commune.
+    """
+
+    def __init__(self, territory: Territory, cfg: TransportConfig,
+                 residents_per_commune: np.ndarray) -> None:
+        t = territory
+        self.cfg = cfg
+        tad = cfg.tad_wait_min + t.road_km / cfg.tad_speed_kmh * 60.0
+        np.fill_diagonal(tad, np.diag(t.nocar_min))
+        self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
+        served = {"none": np.zeros(t.n, bool), "villages": t.cls == VILLAGE,
+                  "all": np.ones(t.n, bool)}[cfg.tad]
+        self.rate = cfg.trips_per_1000_per_week * residents_per_commune / 1000.0 * served
+        self.credit = np.zeros(t.n)
+
+    def planned_cost(self) -> float:
+        """Weekly cost of the trips at full funding."""
+        return float(self.rate.sum()) * self.cfg.cost_per_trip
+
+    def assign(self, resident: np.ndarray, residents, lifts: np.ndarray, factor: float,
+               rng: np.random.Generator) -> np.ndarray:
+        """This week's travel mode of each need (``resident`` ids), lifts per commune given."""
+        self.credit = np.minimum(self.credit + self.rate * factor,
+                                 np.maximum(1.0, 4.0 * self.rate))
+        mode = np.where(residents.car[resident], MODE_CAR, MODE_NOCAR).astype(np.int8)
+        nocar = np.flatnonzero(mode == MODE_NOCAR)
+        if len(nocar) == 0:
+            return mode
+        home = residents.home[resident[nocar]]
+        order = np.lexsort((rng.random(len(nocar)), home))
+        nocar, home = nocar[order], home[order]
+        rank = np.arange(len(home)) - np.searchsorted(home, home, side="left")
+        trips = np.floor(self.credit[home] + 1e-9).astype(np.int64)
+        by_lift = rank < lifts[home]
+        by_tad = ~by_lift & (rank < lifts[home] + trips)
+        mode[nocar[by_lift]] = MODE_CAR
+        mode[nocar[by_tad]] = MODE_TAD
+        return mode
+
+    def consume(self, communes: np.ndarray) -> None:
+        """Use up the trips taken this week (one per entry, by home commune)."""
+        self.credit -= np.bincount(communes, minlength=len(self.credit))
