@@ -1,11 +1,12 @@
-"""Regression: the golden run's summary has not changed (see tests/golden_run.py to update)."""
+"""Regression: the golden runs' summaries have not changed (see tests/golden_run.py to update)."""
 
 from __future__ import annotations
 
 import json
 import math
 
-from golden_run import GOLDEN, golden_summary
+import pytest
+from golden_run import GOLDEN_DIR, GOLDEN_RUNS, golden_summary
 
 
 def _compare(expected, actual, path="summary"):
@@ -21,6 +22,7 @@ def _compare(expected, actual, path="summary"):
         assert expected == actual, f"{path}: golden {expected!r}, now {actual!r}"
 
 
-def test_golden_summary_unchanged():
-    expected = json.loads(GOLDEN.read_text())
-    _compare(expected, golden_summary())
+@pytest.mark.parametrize("scenario", sorted(GOLDEN_RUNS))
+def test_golden_summary_unchanged(scenario):
+    expected = json.loads((GOLDEN_DIR / GOLDEN_RUNS[scenario]).read_text())
+    _compare(expected, golden_summary(scenario))
