@@ -43,9 +43,9 @@ class Transport:
         self.rate = cfg.trips_per_1000_per_week * residents_per_commune / 1000.0 * served
         self.credit = np.zeros(t.n)
 
-    def planned_cost(self) -> float:
-        """Weekly cost of the trips at full funding."""
-        return float(self.rate.sum()) * self.cfg.cost_per_trip
+    def weekly_trips(self) -> float:
+        """Booked-ride credit accrued in a week at full funding, over all communes."""
+        return float(self.rate.sum())
 
     def assign(self, resident: np.ndarray, residents, lifts: np.ndarray, factor: float,
                rng: np.random.Generator) -> np.ndarray:
