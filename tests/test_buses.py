@@ -78,3 +78,16 @@ def test_the_budget_is_not_exceeded_when_the_bus_is_starved():
     assert int(np.floor(cfg.bus.stops_per_week * model.series["funding_factor"][0])) == 0
     assert model.series["cost_budgeted"][0] <= model.series["budget"][0]
     assert model.buses[0].stops == []
+
+
+def test_week_km_is_a_pure_function_of_the_week():
+    m = Tiny(4)
+    bus = Bus(m, m.space[0], [0])
+    bus.stops = [1, 2, 3]
+    road_km = np.array(
+        [[0, 10, 20, 30], [10, 0, 5, 25], [20, 5, 0, 12], [30, 25, 12, 0]], float
+    )
+    # two stops a day: 0 → 1 → 2 → 0, then 0 → 3 → 0
+    expected = (10 + 5 + 20) + (30 + 30)
+    assert bus.week_km(road_km) == expected
+    assert bus.week_km(road_km) == expected  # asking twice does not count twice

@@ -10,12 +10,8 @@ scenario only sets levers (a mechanism with no lever set simply has nothing to d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mesa
-import networkx as nx
 import numpy as np
-from mesa.discrete_space import Network
 
 from softsim.allocation import DIGITAL, NONE, allocate
 from softsim.budget import Budget
@@ -26,85 +22,25 @@ from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
 from softsim.orchestrator import Orchestrator, unmet_map
-from softsim.placement import (
-    bus_count,
-    delegated_communes,
-    mobile_base,
-    place_sites,
-    plant_area,
-    spread_communes,
-)
+from softsim.placement import commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents
 from softsim.providers import week_providers
 from softsim.rng import SeedTree
 from softsim.scatter import add_at
+from softsim.schedule import SCHEDULE, Phase, plan
 from softsim.service_types import ServiceTypes
 from softsim.services import (
-    AssociationSector,
-    Bus,
-    MobileAgent,
-    PopUpModule,
     digital_attempts,
     home_visits,
+    learn_from_mediation,
     plan_bus_stops,
     roll_out_broadband,
 )
-from softsim.slots import slot_class, slot_mask
 from softsim.territory import Territory, build_territory
-from softsim.transport import MODE_CAR, MODE_TAD, Transport
+from softsim.transport import Transport
 from softsim.week import SERIES, WeekState
 
 __all__ = ["SCHEDULE", "SERIES", "Phase", "SoftTerritory", "plan"]
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One phase of the weekly step: its name (the method ``phase_<name>``) and what it does."""
-
-    name: str
-    does: str
-
-
-SCHEDULE: tuple[Phase, ...] = (
-    Phase(
-        "futures",
-        "trends and shocks; budget and funding factor; broadband rollout; the "
-        "week's capacity (sites, modules, bus stops, associations)",
-    ),
-    Phase(
-        "needs",
-        "latent needs arise (Poisson per type x age band, shocks); awareness is "
-        "brought up to date; unaware residents do not express them (non-take-up)",
-    ),
-    Phase(
-        "options",
-        "digital attempts (skill, broadband), mediation of failures, car-pool "
-        "lifts and demand-responsive transport for residents without a car",
-    ),
-    Phase(
-        "allocate",
-        "random serial dictatorship: needs in (weighted) random order take their "
-        "best feasible option with capacity left (compiled kernel)",
-    ),
-    Phase("mobile", "mobile agents tour pending home-visit requests (nearest neighbour)"),
-    Phase(
-        "outcomes",
-        "served needs leave the pool (travel, wait, km, cost, orientation, skills); "
-        "needs past their patience are abandoned",
-    ),
-    Phase(
-        "adapt",
-        "associations recruit, burn out, dissolve, emerge; the orchestrator reads "
-        "lagged, noisy unmet demand and reconfigures modules every review_weeks",
-    ),
-    Phase("record", "this week's counts go into the preallocated series"),
-)
-"""The weekly step, in order. ``softsim run --plan`` prints it."""
-
-
-def plan() -> str:
-    """The schedule as printable text."""
-    return "\n".join(f"{i}. {p.name:<9} {p.does}" for i, p in enumerate(SCHEDULE, 1))
 
 
 class SoftTerritory(mesa.Model):
@@ -123,14 +59,7 @@ class SoftTerritory(mesa.Model):
         self.cfg = cfg = scale_actors(cfg)  # as used (actors scaled like residents)
         self.seed_root = seed
         self.territory = t = territory or build_territory(cfg.territory, cfg.travel, seeds)
-        graph = nx.Graph()
-        graph.add_nodes_from(range(t.n))
-        graph.add_edges_from(map(tuple, t.edges.tolist()))
-        self.space = Network(
-            graph,
-            random=seeds.python_random("space"),
-            layout={i: (t.x_km[i], t.y_km[i]) for i in range(t.n)},
-        )
+        self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
         self.types = types = ServiceTypes(cfg)
         self.resident_weight = public_weights(res, t, cfg.priorities.publics)
@@ -142,47 +71,10 @@ class SoftTerritory(mesa.Model):
         self.residents_c = np.bincount(res.home, minlength=t.n)
         self.transport = Transport(t, cfg.transport, self.residents_c)
 
-        # actors (created in this order: their Mesa ids order the orchestrator's reviews)
-        self.sites = place_sites(self, t, cfg, types, res.n)
-        self.delegated = delegated_communes(cfg, t)
-        m = cfg.modules
-        self.modules = [
-            PopUpModule(
-                self,
-                self.space[c],
-                types.ids(m.types, "modules.types"),
-                slot_class(slot_mask(m.slots)),
-                m.capacity,
-                m.fixed_cost_per_week + m.capacity * m.cost_per_capacity,
-            )
-            for c in spread_communes(t, m.count)
-        ]
-        base = self.space[mobile_base(t)]
-        self.mobile_agents = [
-            MobileAgent(self, base, cfg.mobile.hours_per_week) for _ in range(cfg.mobile.agents)
-        ]
-        n_buses = bus_count(cfg, sum(s.weekly_cost for s in self.sites))
-        if cfg.location.strategy == "itinerance":  # the sites' money went to buses
-            for site in self.sites:
-                site.remove()
-            self.sites = []
-        bus_types = types.ids(cfg.bus.types, "bus.types")
-        visits: dict[int, int] = {}
-        self.buses = [Bus(self, base, bus_types, visits) for _ in range(n_buses)]
-        adults = np.bincount(res.home, weights=res.age > 0, minlength=t.n)
-        self.associations = (
-            AssociationSector(
-                self,
-                cfg.associations,
-                adults,
-                types.ids(cfg.associations.types, "associations.types"),
-                slot_mask(cfg.associations.slots),
-                seeds.generator("associations"),
-                cfg.simulation.weeks_per_year,
-            )
-            if cfg.associations.enabled
-            else None
-        )
+        actors = place_actors(self, cfg, t, res, types, seeds.generator("associations"))
+        self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
+        self.mobile_agents, self.buses = actors.mobile_agents, actors.buses
+        self.associations = actors.associations
 
         # processes
         epidemic = any(s.kind == "epidemic" for s in cfg.futures.shocks)
@@ -404,71 +296,57 @@ class SoftTerritory(mesa.Model):
 
     def phase_outcomes(self) -> None:
         """Book served needs, drop them, then abandon needs that ran out of patience."""
-        pool, res, now, cfg = self.pool, self.residents, self.now, self.cfg
+        pool, res, now, t = self.pool, self.residents, self.now, self.territory
         sa, w, choice = now.sites, now.counters, now.choice
-        at_site = choice >= 0
-        served = at_site | (choice == DIGITAL) | now.visits.visited
-        r_served = pool.resident[served]
-        wait = (self.week - pool.arrival[served]).astype(np.float32)
-        add_at(res.served, r_served, 1)
-        add_at(res.wait_weeks_sum, r_served, wait)
-        r_site = pool.resident[at_site]
+        at_site, online = choice >= 0, choice == DIGITAL
+        served = at_site | online | now.visits.visited
+        r_served, r_site = pool.resident[served], pool.resident[at_site]
         travel = now.travel[at_site]
-        add_at(res.served_in_person, r_site, 1)
-        add_at(res.travel_min_sum, r_site, travel)
+        wait = (self.week - pool.arrival[served]).astype(np.float32)
+        res.book_served(r_served, wait, r_site, travel)
         self.travel_hist += np.bincount(np.minimum(travel, 300).astype(np.int64), minlength=301)
-
-        # who travelled how: residents' own car km (a car-pool lift is a car trip too)
-        mode = now.mode[at_site]
-        km = self.territory.road_km[now.anchor[at_site], sa.commune[choice[at_site]]]
-        resident_km = 2.0 * float(km[mode == MODE_CAR].sum())
-        tad_used = int((mode == MODE_TAD).sum())
-        self.transport.consume(res.home[r_site[mode == MODE_TAD]])
-        lifts_used = int(((mode == MODE_CAR) & ~res.car[r_site]).sum())
-        bus_km = sum(b.week_km(self.territory.road_km) for b in self.buses)
-        tad_km = 2.0 * float(km[mode == MODE_TAD].sum())  # the minibus drives there and back
-        service_km = w["mobile_km"] + bus_km + tad_km
-
+        km = t.road_km[now.anchor[at_site], sa.commune[choice[at_site]]]
+        trips = self.transport.book(now.mode[at_site], km, res.home[r_site], res.car[r_site])
+        bus_km = sum(b.week_km(t.road_km) for b in self.buses)
         # mediation: a failed online attempt served at a site that does not offer the type
-        offers = sa.offers()
-        mediated = at_site & now.digital_failed & ~offers[np.maximum(choice, 0), pool.type]
-        low = mediated & res.low_skill[pool.resident]
-        learn = self._rng_outcomes.random(int(low.sum())) < cfg.digital.skill_gain
-        res.low_skill[pool.resident[low][learn]] = False
+        offers = sa.offers()[np.maximum(choice, 0), pool.type]
+        mediated = at_site & now.digital_failed & ~offers
+        learn_from_mediation(
+            mediated, pool.resident, res, self.cfg.digital.skill_gain, self._rng_outcomes
+        )
         self.awareness.orient(r_served)
-
         used = sa.capacity - now.remaining
         for p, u in zip(now.providers, used, strict=True):
             if p.kind == "association":
                 p.owner.used += int(u)
-        digital_uses = int((choice == DIGITAL).sum())
-        activity = Activity(w["mobile_km"], bus_km, tad_used, w["rollout_cost"])
+
+        activity = Activity(w["mobile_km"], bus_km, trips.tad_trips, w["rollout_cost"])
         budgeted = self.costs.public(self._running_cost(), now.factor, activity)
         budgeted += self.budget.transfers(bool(self.delegated), self.associations is not None)
-        w["cost_budgeted"] = budgeted
-        w["cost"] = budgeted + self.costs.digital(digital_uses)
-        w["served"] = int(served.sum())
-        w["served_site"] = int(at_site.sum())
-        w["served_digital"] = digital_uses
-        w["served_home_visit"] = int(now.visits.visited.sum())
-        w["served_mediated"] = int(mediated.sum())
-        w["travel_min_sum"] = float(travel.sum())
-        w["wait_weeks_sum"] = float(wait.sum())
-        w["resident_km"] = resident_km
-        w["service_km"] = service_km
-        w["vehicle_km"] = resident_km + service_km
-        w["tad_trips"] = tad_used
-        w["carpool_lifts"] = lifts_used
-        w["capacity"] = float(sa.capacity.sum())
-        w["capacity_used"] = float(used.sum())
-
+        service_km = w["mobile_km"] + bus_km + trips.tad_km
+        w.update(
+            cost_budgeted=budgeted,
+            cost=budgeted + self.costs.digital(int(online.sum())),
+            served=int(served.sum()),
+            served_site=int(at_site.sum()),
+            served_digital=int(online.sum()),
+            served_home_visit=int(now.visits.visited.sum()),
+            served_mediated=int(mediated.sum()),
+            travel_min_sum=float(travel.sum()),
+            wait_weeks_sum=float(wait.sum()),
+            resident_km=trips.resident_km,
+            service_km=service_km,
+            vehicle_km=trips.resident_km + service_km,
+            tad_trips=trips.tad_trips,
+            carpool_lifts=trips.lifts,
+            capacity=float(sa.capacity.sum()),
+            capacity_used=float(used.sum()),
+        )
         # the orchestrator observes what was expressed this week and not served
         new = ~served & (pool.arrival == self.week)
         r, k = pool.resident[new], pool.type[new]
-        now.unmet = unmet_map(
-            res, r, k, self.types.weight[k] * self.resident_weight[r], self.territory.n,
-            len(self.types),
-        )
+        weight = self.types.weight[k] * self.resident_weight[r]
+        now.unmet = unmet_map(res, r, k, weight, t.n, len(self.types))
         pool.keep(~served)
         expired = self.week - pool.arrival + 1 >= self.types.patience[pool.type]
         add_at(res.abandoned, pool.resident[expired], 1)

@@ -6,21 +6,29 @@ Set-up only: these run once, when the model is built. Where a location strategy 
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+
+import networkx as nx
 import numpy as np
+from mesa.discrete_space import Network
 
 from softsim.config import Config
 from softsim.population import Residents
 from softsim.service_types import ServiceTypes
-from softsim.services.fixed import FixedSite
-from softsim.slots import slot_mask
+from softsim.services import AssociationSector, Bus, FixedSite, MobileAgent, PopUpModule
+from softsim.slots import slot_class, slot_mask
 from softsim.territory import Territory
 from softsim.territory.core import BOURG, POLE, VILLAGE
 
 __all__ = [
+    "Actors",
     "bus_count",
     "candidate_communes",
+    "commune_network",
     "delegated_communes",
     "mobile_base",
+    "place_actors",
     "place_sites",
     "plant_area",
     "spread_communes",
@@ -32,6 +40,16 @@ _WHERE = {
     "poles_and_bourgs": (POLE, BOURG),
     "all": None,
 }
+
+
+def commune_network(territory: Territory, rng: random.Random) -> Network:
+    """The Mesa network of communes (cells) joined by the territory's roads."""
+    t = territory
+    graph = nx.Graph()
+    graph.add_nodes_from(range(t.n))
+    graph.add_edges_from(map(tuple, t.edges.tolist()))
+    # an explicit layout: without one Mesa computes a spring layout (slow for 1,000s of nodes)
+    return Network(graph, random=rng, layout={i: (t.x_km[i], t.y_km[i]) for i in range(t.n)})
 
 
 def candidate_communes(where: str, count: int, territory: Territory) -> np.ndarray:
@@ -148,3 +166,66 @@ def plant_area(cfg: Config, territory: Territory, residents: Residents) -> np.nd
     near = np.hypot(t.x_km - t.x_km[site], t.y_km - t.y_km[site]) <= shocks[0].radius_km
     working = (res.age >= 1) & (res.age <= 4)
     return np.flatnonzero(near[res.home] & working).astype(np.int32)
+
+
+@dataclass(eq=False)
+class Actors:
+    """The model's Mesa agents and delegated providers, as placed at the start."""
+
+    sites: list[FixedSite]
+    delegated: list[int]
+    modules: list[PopUpModule]
+    mobile_agents: list[MobileAgent]
+    buses: list[Bus]
+    associations: AssociationSector | None
+
+
+def place_actors(
+    model,
+    cfg: Config,
+    territory: Territory,
+    residents: Residents,
+    types: ServiceTypes,
+    rng_associations: np.random.Generator,
+) -> Actors:
+    """Create every actor of the config on the model's commune network.
+
+    They are created in a fixed order (sites, modules, mobile agents, buses, associations):
+    their Mesa ids order the orchestrator's reviews. Under ``itinerance`` the fixed sites'
+    money buys buses and no site remains.
+    """
+    t, res, m = territory, residents, cfg.modules
+    sites = place_sites(model, t, cfg, types, res.n)
+    modules = [
+        PopUpModule(
+            model,
+            model.space[c],
+            types.ids(m.types, "modules.types"),
+            slot_class(slot_mask(m.slots)),
+            m.capacity,
+            m.fixed_cost_per_week + m.capacity * m.cost_per_capacity,
+        )
+        for c in spread_communes(t, m.count)
+    ]
+    base = model.space[mobile_base(t)]
+    mobile = [MobileAgent(model, base, cfg.mobile.hours_per_week) for _ in range(cfg.mobile.agents)]
+    n_buses = bus_count(cfg, sum(s.weekly_cost for s in sites))
+    if cfg.location.strategy == "itinerance":
+        for site in sites:
+            site.remove()
+        sites = []
+    bus_types = types.ids(cfg.bus.types, "bus.types")
+    visits: dict[int, int] = {}  # shared: no bus revisits a village too soon
+    buses = [Bus(model, base, bus_types, visits) for _ in range(n_buses)]
+    associations = None
+    if cfg.associations.enabled:
+        associations = AssociationSector(
+            model,
+            cfg.associations,
+            np.bincount(res.home, weights=res.age > 0, minlength=t.n),
+            types.ids(cfg.associations.types, "associations.types"),
+            slot_mask(cfg.associations.slots),
+            rng_associations,
+            cfg.simulation.weeks_per_year,
+        )
+    return Actors(sites, delegated_communes(cfg, t), modules, mobile, buses, associations)

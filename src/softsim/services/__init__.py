@@ -1,7 +1,12 @@
 """Service channels: fixed sites, pop-up modules, mobile agents, buses, associations, digital."""
 
 from softsim.services.associations import Association, AssociationSector
-from softsim.services.digital import digital_attempts, has_broadband, roll_out_broadband
+from softsim.services.digital import (
+    digital_attempts,
+    has_broadband,
+    learn_from_mediation,
+    roll_out_broadband,
+)
 from softsim.services.fixed import FixedSite
 from softsim.services.mobile import (
     Bus,
@@ -24,6 +29,7 @@ __all__ = [
     "digital_attempts",
     "has_broadband",
     "home_visits",
+    "learn_from_mediation",
     "plan_bus_stops",
     "plan_tours",
     "roll_out_broadband",

@@ -7,7 +7,7 @@ import numpy as np
 from softsim.config import DigitalConfig
 from softsim.population import Residents
 
-__all__ = ["digital_attempts", "has_broadband", "roll_out_broadband"]
+__all__ = ["digital_attempts", "has_broadband", "learn_from_mediation", "roll_out_broadband"]
 
 
 def has_broadband(resident: np.ndarray, residents: Residents, coverage: np.ndarray) -> np.ndarray:
@@ -66,3 +66,24 @@ def roll_out_broadband(
     coverage += (connected * uncovered / total / np.maximum(residents_c, 1)).astype(np.float32)
     np.minimum(coverage, 1.0, out=coverage)
     return connected * connection_cost
+
+
+def learn_from_mediation(
+    mediated: np.ndarray,
+    resident: np.ndarray,
+    residents: Residents,
+    skill_gain: float,
+    rng: np.random.Generator,
+) -> None:
+    """Low-skill residents whose failed attempt was mediated become skilled w.p. ``skill_gain``.
+
+    Args:
+        mediated: Per pending need: served by mediation this week.
+        resident: Per pending need: its resident.
+        residents: The residents (``low_skill`` is updated).
+        skill_gain: Probability of learning.
+        rng: The ``outcomes`` stream.
+    """
+    low = mediated & residents.low_skill[resident]
+    learn = rng.random(int(low.sum())) < skill_gain
+    residents.low_skill[resident[low][learn]] = False
