@@ -254,12 +254,16 @@ def site_communes(o: Outcomes) -> np.ndarray:
 
 
 COMMUNE_METRICS = {
-    "coverage_latent": ("coverage of latent needs", "RdYlBu", (0.3, 0.9)),
+    "coverage_latent": ("coverage of latent needs", "RdYlBu", (None, None)),
     "non_take_up": ("non-take-up (share of latent needs)", "OrRd", (0.0, None)),
     "unmet": ("unmet needs per resident", "OrRd", (0.0, None)),
     "e2sfca": ("E2SFCA accessibility (per 1,000 residents)", "YlGnBu", (0.0, None)),
 }
-"""The commune metrics a run map can show: column, colour-bar label, colour map, range."""
+"""The commune metrics a run map can show: column, colour-bar label, colour map, range.
+
+A bound given as ``None`` follows the data (2nd or 98th percentile, rounded outwards to 0.05),
+so that the differences between communes stay readable whatever the scenario.
+"""
 
 
 def _metric_values(o: Outcomes, metric: str) -> np.ndarray:
@@ -282,9 +286,11 @@ def commune_map(o: Outcomes, metric: str = "coverage_latent"):
     label, cmap, (lo, hi) = COMMUNE_METRICS[metric]
     values = _metric_values(o, metric)
     finite = values[np.isfinite(values)]
+    if lo is None:
+        lo = float(np.floor(np.percentile(finite, 2) / 0.05) * 0.05) if len(finite) else 0.0
     if hi is None:
-        hi = float(np.percentile(finite, 98)) if len(finite) else 1.0
-        hi = hi if hi > lo else lo + 1.0
+        hi = float(np.ceil(np.percentile(finite, 98) / 0.05) * 0.05) if len(finite) else 1.0
+    hi = hi if hi > lo else lo + 0.05
     rings = outlines(t)
     xy = np.column_stack([t.x_km, t.y_km])
     cells = rings if rings is not None else _voronoi_cells(xy)
