@@ -366,8 +366,19 @@ def test_csv_far_commune_is_a_warning_with_its_row(tmp_path, caplog):
     assert t.n == 5
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1
-    assert "far.csv: row 6: commune 005 is far from every other commune" in warnings[0]
+    assert "far.csv: row 6: commune 005 is " in warnings[0]
+    assert "km from the nearest other commune" in warnings[0]
     assert "\n" not in warnings[0]
+
+
+def test_csv_far_commune_found_without_area_column(tmp_path, caplog):
+    # 1.9° east of Beta (46.05° N): 1.9 × 111.2 km × cos 46° ≈ 147 km. The bounding box would
+    # hide it (its own spread makes every commune look huge); the typical spacing does not
+    rows = [*GOOD_ROWS[:3], "009,East,80,4.00,46.05"]
+    with caplog.at_level("WARNING", logger="softsim"):
+        _from_csv(_csv(tmp_path, [HEADER, *rows], name="east.csv"))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "east.csv: row 5: commune 009 is 147 km" in warnings[0]
 
 
 def test_csv_without_far_commune_warns_nothing(tmp_path, caplog):

@@ -197,16 +197,33 @@ def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df
 
 
+def _typical_area(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A commune area for the far-commune check when the file gives none.
+
+    The bounding box would be inflated by the very commune to be found, so the area comes from
+    the median nearest-neighbour distance (about 0.7·√area in the bundled table).
+    """
+    if len(x) < 2:
+        return np.ones(len(x))
+    pts = np.column_stack([x, y])
+    nn = cKDTree(pts).query(pts, k=2)[0][:, 1]
+    return np.full(len(x), (float(np.median(nn)) / 0.7) ** 2)
+
+
 _reported: set[str] = set()
 
 
 def _warn_far(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, area: np.ndarray, source: str):
     """Log each commune far from all others once per process, with its row and distance."""
     far = far_communes(x, y, area)
+    if not far.any():
+        return
+    pts = np.column_stack([x, y])
+    nn = cKDTree(pts).query(pts, k=2)[0][:, 1]
     for row in np.flatnonzero(far):
         msg = (
-            f"{source}: row {row + 2}: commune {df['code'].iloc[row]} is far from every other "
-            f"commune (check lon/lat; an island is fine)"
+            f"{source}: row {row + 2}: commune {df['code'].iloc[row]} is {nn[row]:.0f} km from "
+            "the nearest other commune (check lon/lat; an island is fine)"
         )
         if msg not in _reported:
             _reported.add(msg)
@@ -230,7 +247,7 @@ def _from_frame(
         span = max(np.ptp(x) * np.ptp(y), 1.0)
         area = np.full(len(df), span / len(df))
     if check_far:
-        _warn_far(df, x, y, area, label)
+        _warn_far(df, x, y, area if "area_km2" in df else _typical_area(x, y), label)
     return assemble(
         label=label,
         code=df["code"].astype(str).to_numpy(object),
