@@ -203,6 +203,7 @@ def collect(model) -> Outcomes:
                 out=np.full(n_c, np.nan),
                 where=per_commune(res.served_in_person) > 0,
             ),
+            "sites": np.bincount(sa.commune, minlength=n_c).astype(np.int64),
             "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1)
             if len(sa.commune)
             else np.full(n_c, np.inf),

@@ -242,15 +242,8 @@ def territory_map(t: Territory, site_communes: np.ndarray | None = None):
 
 
 def site_communes(o: Outcomes) -> np.ndarray:
-    """Communes hosting a service site at the end of the run.
-
-    A commune hosts a site exactly when its travel time to the nearest site equals its own
-    in-commune access time (every trip to another commune adds road time).
-    """
-    t = o.territory
-    nearest = o.communes["car_min_to_nearest_site"].to_numpy(float)
-    own = np.diag(t.car_min).astype(float)
-    return np.flatnonzero(np.isfinite(nearest) & np.isclose(nearest, own, rtol=0, atol=1e-6))
+    """Communes hosting a standing service provider at the end of the run."""
+    return np.flatnonzero(o.communes["sites"].to_numpy() > 0)
 
 
 COMMUNE_METRICS = {
