@@ -21,20 +21,21 @@ from mesa.discrete_space import Network
 
 from softsim.budget import Budget
 from softsim.cli import main
-from softsim.config import ConfigError, load_config
-from softsim.futures import Futures, resilience
-from softsim.information import Awareness
-from softsim.model import SoftTerritory
-from softsim.orchestrator import SLOT_CLASSES, Orchestrator
-from softsim.sections import (
+from softsim.config import (
     AssociationsConfig,
     BudgetConfig,
+    ConfigError,
     FuturesConfig,
     InformationConfig,
     ModulesConfig,
     OrchestratorConfig,
     Shock,
+    load_config,
 )
+from softsim.futures import Futures, resilience
+from softsim.information import Awareness
+from softsim.model import SoftTerritory
+from softsim.orchestrator import SLOT_CLASSES, Orchestrator
 from softsim.services import AssociationSector, Bus, PopUpModule, plan_tours
 
 SMALL = ["territory.population=4000", "territory.n_communes=40", "simulation.years=1"]

@@ -26,7 +26,7 @@ from collections import deque
 import numpy as np
 
 from softsim.allocation import SLOT_WEEKDAY
-from softsim.sections import ModulesConfig, OrchestratorConfig
+from softsim.config import ModulesConfig, OrchestratorConfig
 
 __all__ = ["Orchestrator", "SLOT_CLASSES", "slot_class"]
 

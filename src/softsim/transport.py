@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softsim.sections import TransportConfig
+from softsim.config import TransportConfig
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
 
