@@ -40,9 +40,9 @@ def check_runnable(cfg: Config) -> None:
             if spec == "synthetic"
             else None  # a grid's commune sizes are drawn: checked on the built territory
         )
-        # each commune keeps round(population × scale) residents, and communes share the
-        # population, so below one half in total no commune keeps anyone
-        if population is not None and population * cfg.population.scale < 0.5:
+        # each commune keeps round-half-even(population × scale) residents, and communes share the
+        # population, so at most one half in total no commune keeps anyone
+        if population is not None and population * cfg.population.scale <= 0.5:
             raise ConfigError(
                 f"population.scale: {cfg.population.scale:g} × {population:,} inhabitants "
                 "leaves no resident to simulate (expected at least one)"
