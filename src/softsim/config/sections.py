@@ -90,11 +90,11 @@ class TerritoryConfig(Section):
     spec: str = Field("synthetic", min_length=1, max_length=4096)
     n_communes: Count(4, 3000) = 250
     population: Count(100, 20_000_000) = 120_000
-    side_km: Real(gt=0.0, le=1000.0) = 75.0
+    side_km: Real(1.0, 1000.0) = 75.0
     n_bourgs: Count(0, 200) = 8
     zipf_exponent: Real(gt=0.0, le=3.0) = 1.1
     grid_size: Count(2, 54) = 12
-    grid_spacing_km: Real(gt=0.0, le=100.0) = 5.0
+    grid_spacing_km: Real(0.1, 100.0) = 5.0
     pole_min_population: Count(1, 1_000_000) = 10_000
     bourg_min_population: Count(1, 1_000_000) = 1_500
 
@@ -110,11 +110,11 @@ class TerritoryConfig(Section):
 class TravelConfig(Section):
     """Road speeds and the slower, less flexible travel of residents without a car."""
 
-    road_speed_kmh: Real(gt=0.0, le=SPEED_KMH) = 80.0
-    local_road_speed_kmh: Real(gt=0.0, le=SPEED_KMH) = 60.0
+    road_speed_kmh: Real(1.0, SPEED_KMH) = 80.0
+    local_road_speed_kmh: Real(1.0, SPEED_KMH) = 60.0
     detour_factor: Real(1.0, 3.0) = 1.15
-    intra_commune_speed_kmh: Real(gt=0.0, le=SPEED_KMH) = 25.0
-    nocar_speed_kmh: Real(gt=0.0, le=SPEED_KMH) = 18.0
+    intra_commune_speed_kmh: Real(1.0, SPEED_KMH) = 25.0
+    nocar_speed_kmh: Real(1.0, SPEED_KMH) = 18.0
     nocar_wait_min: Real(0.0, 240.0) = 20.0
 
 
@@ -129,8 +129,8 @@ class PopulationConfig(Section):
     no_car: PerClass = PerClass(pole=0.20, bourg=0.12, village=0.07)
     no_car_factor_75plus: Real(1.0, 10.0) = 2.0
     broadband: PerClass = PerClass(pole=0.97, bourg=0.90, village=0.78)
-    commute_decay_min: Real(gt=0.0, le=TRIP_MIN) = 20.0
-    shop_decay_min: Real(gt=0.0, le=TRIP_MIN) = 12.0
+    commute_decay_min: Real(1.0, TRIP_MIN) = 20.0
+    shop_decay_min: Real(1.0, TRIP_MIN) = 12.0
 
     @field_validator("age_shares")
     @classmethod
@@ -148,7 +148,7 @@ class ServiceType(Section):
     home_visit: bool = False
     patience_weeks: Count(1, 104) = 4
     awareness: Share = 0.8
-    tolerance_min: Real(gt=0.0, le=TRIP_MIN) = 45.0
+    tolerance_min: Real(1.0, TRIP_MIN) = 45.0
 
 
 class SiteGroup(Section):
@@ -181,7 +181,7 @@ class DigitalConfig(Section):
     mediation_type: Name | None = "digital_help"
     skill_gain: Share = 0.1
     rollout_per_1000_per_week: Real(0.0, PER_1000) = 0.0
-    connection_cost: Real(gt=0.0, le=UNIT_COST) = 150.0
+    connection_cost: Real(1.0, UNIT_COST) = 150.0
 
 
 class ResidentsConfig(Section):
@@ -241,7 +241,7 @@ class MobileConfig(Section):
 
     agents: Count(0, 500) = 0
     hours_per_week: Real(gt=0.0, le=80.0) = 35.0
-    visit_min: Real(gt=0.0, le=480.0) = 45.0
+    visit_min: Real(1.0, 480.0) = 45.0
     eligible: Literal["dependent", "dependent_or_no_car_75plus"] = "dependent"
     cost_per_hour: Real(0.0, UNIT_COST) = 35.0
     cost_per_km: Real(0.0, 100.0) = 0.5
@@ -273,7 +273,7 @@ class AssociationsConfig(Section):
     overload_quit_per_week: Share = 0.05
     min_volunteers: Count(1, 100) = 3
     hours_per_volunteer: Real(gt=0.0, le=80.0) = 2.0
-    minutes_per_contact: Real(gt=0.0, le=480.0) = 60.0
+    minutes_per_contact: Real(1.0, 480.0) = 60.0
     types: TypeList = ["social", "digital_help"]
     slots: Slots = Field(["evening", "saturday"], min_length=1, max_length=3)
     carpool_lifts_per_volunteer: Real(0.0, 50.0) = 1.0
@@ -293,7 +293,7 @@ class TransportConfig(Section):
     """Demand-responsive transport for residents without a car."""
 
     tad: Literal["none", "villages", "all"] = "none"
-    tad_speed_kmh: Real(gt=0.0, le=SPEED_KMH) = 45.0
+    tad_speed_kmh: Real(1.0, SPEED_KMH) = 45.0
     tad_wait_min: Real(0.0, 240.0) = 15.0
     trips_per_1000_per_week: Real(0.0, 1000.0) = 2.0
     cost_per_trip: Real(0.0, UNIT_COST) = 25.0
@@ -315,7 +315,7 @@ class BudgetConfig(Section):
     delegated_types: TypeList = ["social", "employment", "admin"]
     delegated_where: Where = "poles_and_bourgs"
     delegated_count: Count(1, 1000) = 4
-    delegated_cost_per_capacity: Real(gt=0.0, le=UNIT_COST) = 18.0
+    delegated_cost_per_capacity: Real(1.0, UNIT_COST) = 18.0
     cofunding_effect: Real(0.0, 100.0) = 1.0
     incentive_effect: Real(0.0, 100.0) = 1.0
 
@@ -330,7 +330,7 @@ class BudgetConfig(Section):
         return self
 
 
-Weight = Real(gt=0.0, le=1000.0)
+Weight = Real(0.001, 1000.0)
 
 
 class PrioritiesConfig(Section):
