@@ -56,6 +56,7 @@ Slots = list[SlotName]
 
 # Upper bounds shared by several sections (docs/parameters.md, "Ranges").
 SPEED_KMH = 130.0  # the French speed limit on motorways
+WALK_KMH = 3.0  # walking: the slowest way to go anywhere
 TRIP_MIN = 300.0  # the last bin of the travel histogram
 COST = 1e6  # € for one item (a site-week, a move, a bus-week …)
 UNIT_COST = 1e4  # € per unit of capacity, use, trip, hour or km
@@ -110,11 +111,11 @@ class TerritoryConfig(Section):
 class TravelConfig(Section):
     """Road speeds and the slower, less flexible travel of residents without a car."""
 
-    road_speed_kmh: Real(1.0, SPEED_KMH) = 80.0
-    local_road_speed_kmh: Real(1.0, SPEED_KMH) = 60.0
+    road_speed_kmh: Real(10.0, SPEED_KMH) = 80.0
+    local_road_speed_kmh: Real(10.0, SPEED_KMH) = 60.0
     detour_factor: Real(1.0, 3.0) = 1.15
-    intra_commune_speed_kmh: Real(1.0, SPEED_KMH) = 25.0
-    nocar_speed_kmh: Real(1.0, SPEED_KMH) = 18.0
+    intra_commune_speed_kmh: Real(WALK_KMH, SPEED_KMH) = 25.0
+    nocar_speed_kmh: Real(WALK_KMH, SPEED_KMH) = 18.0
     nocar_wait_min: Real(0.0, 240.0) = 20.0
 
 
@@ -129,8 +130,8 @@ class PopulationConfig(Section):
     no_car: PerClass = PerClass(pole=0.20, bourg=0.12, village=0.07)
     no_car_factor_75plus: Real(1.0, 10.0) = 2.0
     broadband: PerClass = PerClass(pole=0.97, bourg=0.90, village=0.78)
-    commute_decay_min: Real(1.0, TRIP_MIN) = 20.0
-    shop_decay_min: Real(1.0, TRIP_MIN) = 12.0
+    commute_decay_min: Real(5.0, TRIP_MIN) = 20.0
+    shop_decay_min: Real(5.0, TRIP_MIN) = 12.0
 
     @field_validator("age_shares")
     @classmethod
@@ -293,7 +294,7 @@ class TransportConfig(Section):
     """Demand-responsive transport for residents without a car."""
 
     tad: Literal["none", "villages", "all"] = "none"
-    tad_speed_kmh: Real(1.0, SPEED_KMH) = 45.0
+    tad_speed_kmh: Real(10.0, SPEED_KMH) = 45.0
     tad_wait_min: Real(0.0, 240.0) = 15.0
     trips_per_1000_per_week: Real(0.0, 1000.0) = 2.0
     cost_per_trip: Real(0.0, UNIT_COST) = 25.0
@@ -431,7 +432,7 @@ def _default_sites() -> dict[str, SiteGroup]:
 class Config(Section):
     """All parameters of one run (a scenario, resolved: no ``extends`` is left)."""
 
-    name: Name = "custom"
+    name: str = Field("custom", min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
     territory: TerritoryConfig = TerritoryConfig()
     travel: TravelConfig = TravelConfig()

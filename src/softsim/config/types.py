@@ -45,12 +45,12 @@ most 1.45 a year.
 SlotName = Literal["weekday", "evening", "saturday"]
 
 
-def Real(ge: float | None = None, le: float | None = None, *, gt: float | None = None) -> Any:  # noqa: N802
+def Real(ge: float | None = None, le: float | None = None, *, gt: float | None = None) -> Any:
     """A finite float in ``[ge, le]`` (or ``(gt, le]``); an int is accepted and converted."""
     return Annotated[float, Field(ge=ge, gt=gt, le=le)]
 
 
-def Count(ge: int, le: int) -> Any:  # noqa: N802
+def Count(ge: int, le: int) -> Any:
     """An int in ``[ge, le]`` (a float, a bool or a string is refused)."""
     return Annotated[int, Field(ge=ge, le=le)]
 
