@@ -82,3 +82,21 @@ def test_chained_scenario_with_relative_paths_reproduces(tmp_path, monkeypatch):
     assert str(project / "variants" / "communes.csv") in text
     assert first.summary["residents"] > 0
     assert _summary_bytes(first) == _summary_bytes(second)
+
+
+def test_cli_run_of_a_written_config_toml_reproduces_and_seed_overrides(tmp_path, capsys):
+    from softsim.cli import main
+
+    small = ["--set", "territory.population=3000", "--set", "territory.n_communes=30",
+             "--years", "1", "--no-figures", "--quiet"]
+    first, again, other = tmp_path / "first", tmp_path / "again", tmp_path / "other"
+    assert main(["run", "soft", *small, "--seed", "7", "--out", str(first)]) == 0
+    written = first / "config.toml"
+    assert "seed = 7" in written.read_text() and "extends" not in written.read_text()
+    assert main(["run", str(written), "--no-figures", "--quiet", "--out", str(again)]) == 0
+    assert (first / "summary.json").read_bytes() == (again / "summary.json").read_bytes()
+    assert main(["run", str(written), "--seed", "8", "--no-figures", "--quiet",
+                 "--out", str(other)]) == 0
+    assert json.loads((other / "summary.json").read_text())["seed"] == 8
+    assert "seed = 8" in (other / "config.toml").read_text()
+    capsys.readouterr()
