@@ -210,7 +210,7 @@ class SimulationConfig(Section):
 class ModulesConfig(Section):
     """Pop-up modules: modular capacity that can be moved, re-typed and re-timed."""
 
-    count: Count(0, 1000) = 0
+    count: Count(0, 250) = 0  # the orchestrator's review grows faster than linearly with it
     capacity: Count(1, 10_000) = 40
     types: TypeList = ["social", "employment", "admin"]
     slots: Slots = Field(["weekday"], min_length=1, max_length=3)
