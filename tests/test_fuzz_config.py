@@ -175,6 +175,23 @@ def test_cli_runs_good_overrides(tmp_path, capsys, override):
     assert (out / "summary.json").is_file() and (out / "config.toml").is_file()
 
 
+@pytest.mark.parametrize("kind", ["latin-1", "folder", "missing", "folder.toml"])
+def test_cli_refuses_unreadable_scenarios_in_one_line(tmp_path, capsys, kind):
+    scenario = tmp_path / "mine.toml"
+    if kind == "latin-1":
+        scenario.write_bytes('extends = "hard"\ndescription = "Créteil"\n'.encode("latin-1"))
+    elif kind == "folder":
+        scenario = tmp_path
+    elif kind == "folder.toml":
+        scenario.mkdir()
+    out = tmp_path / "run"
+    code = main(["run", str(scenario), *CLI_SMALL, "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and str(scenario) in err
+    assert not out.exists()
+
+
 @pytest.mark.xfail(strict=True, reason="the run command does not call check_runnable yet")
 @pytest.mark.parametrize(
     "override", ["population.scale=1e-6", "population.age_shares=[1, 0, 0, 0, 0, 0]"]
