@@ -54,7 +54,7 @@ __all__ = [
 Where = Literal["poles", "bourgs", "poles_and_bourgs", "all"]
 Slots = list[SlotName]
 
-# Upper bounds shared by several sections (docs/parameters.md, "Ranges").
+# Bounds shared by several sections (docs/parameters.md, "Ranges").
 SPEED_KMH = 130.0  # the French speed limit on motorways
 WALK_KMH = 3.0  # walking: the slowest way to go anywhere
 TRIP_MIN = 300.0  # the last bin of the travel histogram
