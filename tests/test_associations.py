@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from mechanism_helpers import Tiny
-from softsim.sections import (
+from softsim.config import (
     AssociationsConfig,
 )
 from softsim.services import AssociationSector

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from softsim.information import Awareness
-from softsim.sections import (
+from softsim.config import (
     InformationConfig,
 )
+from softsim.information import Awareness
 
 
 def residents(home, bits):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softsim.budget import Budget
-from softsim.sections import (
+from softsim.config import (
     BudgetConfig,
 )
 

@@ -10,11 +10,11 @@ import math
 import numpy as np
 import pytest
 
-from softsim.futures import Futures, resilience
-from softsim.sections import (
+from softsim.config import (
     FuturesConfig,
     Shock,
 )
+from softsim.futures import Futures, resilience
 
 N_TYPES, HEALTH = 3, 1  # e.g. social, health, admin
 

@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanism_helpers import FUNDED, OFF_HOURS, SMALL, WEEKDAY, Tiny
-from softsim.config import load_config
-from softsim.model import SoftTerritory
-from softsim.orchestrator import Orchestrator
-from softsim.sections import (
+from softsim.config import (
     ModulesConfig,
     OrchestratorConfig,
+    load_config,
 )
+from softsim.model import SoftTerritory
+from softsim.orchestrator import Orchestrator
 from softsim.services import PopUpModule
 from softsim.slots import SLOT_CLASSES
 

@@ -23,7 +23,7 @@ reported only, as for the rigid baseline.
 
 from __future__ import annotations
 
-from softsim.sections import BudgetConfig
+from softsim.config import BudgetConfig
 
 __all__ = ["Budget"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from softsim.config import FuturesConfig
 from softsim.errors import ConfigError
-from softsim.sections import FuturesConfig
 
 __all__ = ["Futures", "futures_dir", "load_future", "resilience"]
 

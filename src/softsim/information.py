@@ -21,8 +21,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.config import InformationConfig
 from softsim.population import Residents
-from softsim.sections import InformationConfig
 
 __all__ = ["Awareness"]
 

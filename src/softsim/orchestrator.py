@@ -25,9 +25,9 @@ from collections import deque
 
 import numpy as np
 
+from softsim.config import ModulesConfig, OrchestratorConfig
 from softsim.population import Residents
 from softsim.scatter import add_at
-from softsim.sections import ModulesConfig, OrchestratorConfig
 from softsim.slots import SLOT_CLASSES
 
 __all__ = ["Orchestrator", "unmet_map"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from softsim.sections import TransportConfig
+from softsim.config import TransportConfig
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
 

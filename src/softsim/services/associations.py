@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from softsim.sections import AssociationsConfig
+from softsim.config import AssociationsConfig
 
 __all__ = ["Association", "AssociationSector"]
 
