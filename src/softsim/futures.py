@@ -9,12 +9,11 @@ everyone rise by ``magnitude``), ``budget_cut`` (the budget falls by ``magnitude
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
-from softsim.config import FuturesConfig
+from softsim.config import FuturesConfig, read_toml
 from softsim.errors import ConfigError
 
 __all__ = ["Futures", "futures_dir", "load_future", "resilience"]
@@ -33,12 +32,7 @@ def load_future(name_or_path: str) -> dict:
         if not path.exists():
             known = ", ".join(sorted(p.stem for p in futures_dir().glob("*.toml")))
             raise ConfigError(f"unknown future {name_or_path!r} (expected one of: {known})")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    raw = read_toml(path)
     raw.setdefault("name", path.stem)
     return raw
 

@@ -6,11 +6,13 @@ priorities of the allocation and the orchestrator all read these definitions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from softsim.population import AGE_75PLUS, Residents
-from softsim.territory import Territory
-from softsim.territory.core import POLE, VILLAGE
+if TYPE_CHECKING:  # the config reads this module's names: no runtime import of the model
+    from softsim.population import Residents
+    from softsim.territory import Territory
 
 __all__ = ["GROUPS", "GROUP_LABELS", "PRIORITY_GROUPS", "group_masks", "public_weights"]
 
@@ -42,6 +44,9 @@ PRIORITY_GROUPS: tuple[str, ...] = (
 
 def group_masks(residents: Residents, territory: Territory) -> dict[str, np.ndarray]:
     """Boolean mask over the residents of every group of :data:`GROUPS`."""
+    from softsim.population import AGE_75PLUS
+    from softsim.territory.core import POLE, VILLAGE
+
     res = residents
     home_cls = territory.cls[res.home]
     return {

@@ -17,6 +17,7 @@ from softsim.config.types import (
     Count,
     Name,
     PerBand,
+    PriorityGroup,
     Real,
     Share,
     SharePerBand,
@@ -339,7 +340,7 @@ class PrioritiesConfig(Section):
 
     types: dict[Name, Weight] = {}
     publics: dict[
-        Literal["age_75plus", "no_car", "low_digital_skill", "workers", "dependent", "rural"],
+        PriorityGroup,
         Weight,
     ] = {}
 

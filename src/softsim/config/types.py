@@ -9,12 +9,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from softsim.groups import PRIORITY_GROUPS
+from softsim.slots import SLOTS
+
 __all__ = [
     "AGE_BANDS",
     "SLOTS",
     "CLASSES",
     "MAX_NEEDS_PER_YEAR",
     "SlotName",
+    "PriorityGroup",
     "Share",
     "Weeks",
     "Real",
@@ -28,8 +32,6 @@ __all__ = [
 AGE_BANDS: tuple[str, ...] = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
 """Age bands of residents; every per-band list in the config follows this order."""
 
-SLOTS: tuple[str, ...] = ("weekday", "evening", "saturday")
-"""Time slots of the week (bit i of a slot mask is ``SLOTS[i]``)."""
 
 CLASSES: tuple[str, ...] = ("pole", "bourg", "village")
 """Commune classes, from the population thresholds of the territory section."""
@@ -42,7 +44,11 @@ It bounds ``services.<type>.rate_per_year`` (summed over types, grown by the fut
 most 1.45 a year.
 """
 
-SlotName = Literal["weekday", "evening", "saturday"]
+SlotName = Literal[SLOTS]
+"""A slot name of :data:`softsim.slots.SLOTS`."""
+
+PriorityGroup = Literal[PRIORITY_GROUPS]
+"""A group of :data:`softsim.groups.PRIORITY_GROUPS`."""
 
 
 def Real(ge: float | None = None, le: float | None = None, *, gt: float | None = None) -> Any:

@@ -23,7 +23,7 @@ __all__ = ["Territory", "assemble", "MAX_COMMUNES"]
 MAX_COMMUNES = 3000
 """Travel matrices are dense (3 × n² float32): beyond this, select a smaller area."""
 
-POLE, BOURG, VILLAGE = 0, 1, 2
+POLE, BOURG, VILLAGE = (CLASSES.index(c) for c in ("pole", "bourg", "village"))
 
 
 @dataclass(frozen=True, eq=False)
