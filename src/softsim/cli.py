@@ -270,17 +270,18 @@ def _output_folder(out: Path | None, name: str) -> tuple[Path, bool]:
 
 
 def _with_progress(work, label: str, unit: str, total: int, quiet: bool):
-    """Call ``work(progress)`` under a progress bar on stderr (none if quiet)."""
+    """Call ``work(progress)`` under a progress bar on stderr (none if quiet or not a terminal)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    if quiet:
+    stderr = Console(stderr=True)
+    if quiet or not stderr.is_terminal:
         return work(None)
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
         TextColumn(f"{unit} {{task.completed:.0f}}/{{task.total:.0f}}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=stderr,
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
@@ -433,9 +434,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"softsim: error: {exc}; nothing was written", file=sys.stderr)
         return EXIT_FAILURE
     finally:
-        # The command line keeps ignoring signals once it is stopping, up to its very exit
-        # (which joins the process pool's threads); an in-process call gets its handlers back.
-        if argv is not None or ending.signum is None:
+        if argv is None and ending.signum is not None:
+            # The command line is stopping: ignore further signals up to its very exit. SIG_IGN
+            # and not a Python handler, which the interpreter resets to the default action
+            # while it finalises (a late Ctrl-C would then kill it with exit status -2).
+            for s in previous:
+                signal.signal(s, signal.SIG_IGN)
+        else:
             for s, handler in previous.items():
                 signal.signal(s, handler)
 
