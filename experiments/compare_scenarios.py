@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from softsim import compare
+from softsim.errors import SoftsimError
 from softsim.store import check_target, write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,4 +38,8 @@ def main(territory: str | None) -> Path:
 
 
 if __name__ == "__main__":
-    print(f"report written to {main(sys.argv[1] if len(sys.argv) > 1 else None)}/report.md")
+    try:
+        written = main(sys.argv[1] if len(sys.argv) > 1 else None)
+    except SoftsimError as exc:
+        sys.exit(f"compare_scenarios: error: {exc}")
+    print(f"report written to {written}/report.md")

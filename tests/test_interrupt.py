@@ -170,3 +170,16 @@ def test_workers_exit_when_the_main_process_is_killed(compare_run, tmp_path):
     assert returncode == -signal.SIGKILL
     assert c.left_behind() == {}
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_worker_ends_the_comparison_in_one_line(compare_run, tmp_path):
+    c = compare_run()
+    c.wait_for_workers()
+    time.sleep(1.0)
+    processes = _session(c.proc.pid)
+    workers = [pid for pid, ppid in processes.items()
+               if ppid == c.proc.pid and "resource_tracker" not in
+               Path(f"/proc/{pid}/cmdline").read_text()]
+    os.kill(workers[0], signal.SIGKILL)
+    _check_clean_end(c, tmp_path, 1, "a worker process ended abruptly")
