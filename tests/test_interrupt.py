@@ -140,7 +140,7 @@ def test_ctrl_c_once_twice_or_ten_times_ends_it(compare_run, tmp_path, presses, 
 @pytest.mark.slow
 def test_ctrl_c_while_the_workers_start_prints_no_worker_traceback(compare_run, tmp_path):
     c = compare_run()
-    c.wait_for_workers(count=1)  # the first worker is still importing
+    c.wait_for_workers(count=1)  # the pool is starting: its workers are not ready yet
     os.killpg(c.proc.pid, signal.SIGINT)
     _check_clean_end(c, tmp_path, 130, "interrupted; nothing was written")
 

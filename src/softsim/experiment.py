@@ -143,11 +143,12 @@ def _run_in_pool(tasks: list, workers: int, done: Callable[[int, RunResult], Non
         initargs=(os.getpid(),),
     )
     try:
-        # The pool starts its workers inside submit(). A signal ignored at exec time stays
-        # ignored in the new interpreter, which then installs no KeyboardInterrupt handler:
-        # a Ctrl-C sent to the whole process group while a worker is still importing cannot
-        # print a traceback from it.
-        with _signals_ignored(signal.SIGINT):
+        # The pool starts its workers inside submit(). The signal mask survives fork and exec:
+        # a worker started with SIGINT blocked never receives the Ctrl-C a terminal sends to
+        # the whole process group, even while it is still importing (no traceback from it).
+        # Blocked, not ignored, in this process: a Ctrl-C pressed meanwhile is delivered here
+        # when the block ends, not lost.
+        with _sigint_blocked():
             futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
         for fut in as_completed(futures):
             try:
@@ -190,6 +191,19 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             p.join(1.0)
     if manager is not None:
         manager.join(STOP_GRACE_S)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread (and the processes it starts) inside the block."""
+    if not hasattr(signal, "pthread_sigmask"):  # not on Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
