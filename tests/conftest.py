@@ -21,6 +21,15 @@ settings.register_profile(
 settings.register_profile("ci", parent=settings.get_profile("softsim"), max_examples=300)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "softsim"))
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Figures a test draws are closed after it (matplotlib keeps them otherwise)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 SMALL = ["territory.population=3000", "territory.n_communes=30", "simulation.years=1"]
 """Overrides of a small, fast territory: 3,000 residents, 30 communes, 52 weeks."""
 

@@ -14,7 +14,7 @@ from reference_greedy import DIGITAL, EVENING, NONE, SATURDAY, WEEKDAY, referenc
 from softsim.allocation import DIGITAL as K_DIGITAL
 from softsim.allocation import NONE as K_NONE
 from softsim.allocation import allocate
-from softsim.services.fixed import slot_mask
+from softsim.slots import slot_mask
 
 # Every time, tolerance, reach, break and effort below is a multiple of 1/4 below 256 (or
 # infinite) and every dependent factor a multiple of 1/4: float32 and float64 hold them and their
@@ -49,44 +49,32 @@ def _csr(site_types: list[set[int]], n_types: int) -> tuple[np.ndarray, np.ndarr
     return ptr, flat
 
 
-def run_kernel(inst: dict, legacy: bool = False):
-    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity.
-
-    ``legacy``: the positional form (car / no-car matrices chosen by the resident's car, no
-    mediation, no reach, no break), as the engine core called it.
-    """
+def run_kernel(inst: dict):
+    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity."""
     nc = inst["n_communes"]
     minutes = np.array(inst["minutes"], np.float32).reshape(-1, nc, nc)
     remaining = np.array(inst["capacity"], np.int64)
     ptr, flat = _csr(inst["site_types"], len(inst["tolerance"]))
-    args = (
-        np.array(inst["order"], np.int64),
-        np.array(inst["need_resident"], np.int32),
-        np.array(inst["need_type"], np.int8),
-        np.array(inst["digital_ok"], bool),
-        inst["residents"],
-        minutes[0],
-        minutes[1] if len(minutes) > 1 else minutes[0],
-        np.array(inst["site_commune"], np.int32),
-        np.array(inst["site_slots"], np.int8),
-        remaining,
-        ptr,
-        flat,
-        np.array(inst["tolerance"], np.float32),
-        inst["dependent_factor"],
-        inst["digital_effort"],
+    choice, anchor, travel = allocate(
+        order=np.array(inst["order"], np.int64),
+        need_resident=np.array(inst["need_resident"], np.int32),
+        need_type=np.array(inst["need_type"], np.int8),
+        need_alt_type=np.array(inst["need_alt_type"], np.int8),
+        need_mode=np.array(inst["need_mode"], np.int8),
+        digital_ok=np.array(inst["digital_ok"], bool),
+        residents=inst["residents"],
+        minutes=minutes,
+        site_commune=np.array(inst["site_commune"], np.int32),
+        site_slots=np.array(inst["site_slots"], np.int8),
+        site_reach=np.array(inst["site_reach"], np.float32),
+        remaining=remaining,
+        type_ptr=ptr,
+        type_sites=flat,
+        tolerance=np.array(inst["tolerance"], np.float32),
+        dependent_factor=inst["dependent_factor"],
+        digital_effort=inst["digital_effort"],
+        work_break_min=inst["work_break_min"],
     )
-    if legacy:
-        choice, anchor, travel = allocate(*args)
-    else:
-        choice, anchor, travel = allocate(
-            *args,
-            inst["work_break_min"],
-            need_mode=np.array(inst["need_mode"], np.int8),
-            minutes=minutes,
-            need_alt_type=np.array(inst["need_alt_type"], np.int8),
-            site_reach=np.array(inst["site_reach"], np.float32),
-        )
     return choice, anchor, travel, remaining
 
 
@@ -114,13 +102,13 @@ def run_reference(inst: dict, mediation_ties: str = "own_type_first"):
 
 
 @st.composite
-def instances(draw, legacy: bool = False, mediation: bool = True):
+def instances(draw, basic: bool = False, mediation: bool = True):
     nc = draw(st.integers(1, 4))
     n_types = draw(st.integers(1, 3))
     n_sites = draw(st.integers(0, 6))
     n_res = draw(st.integers(1, 6))
     n_needs = draw(st.integers(0, 14))
-    n_modes = 2 if legacy else draw(st.integers(1, 3))
+    n_modes = 2 if basic else draw(st.integers(1, 3))
     commune = st.integers(0, nc - 1)
     matrix = st.lists(st.lists(QUARTERS, min_size=nc, max_size=nc), min_size=nc, max_size=nc)
 
@@ -132,11 +120,11 @@ def instances(draw, legacy: bool = False, mediation: bool = True):
         per(n_res, st.booleans()), per(n_res, st.booleans()), per(n_res, st.booleans()),
     )
     need_resident = per(n_needs, st.integers(0, n_res - 1))
-    if legacy:
+    if basic:
         need_mode = [0 if residents.car[r] else 1 for r in need_resident]
     else:
         need_mode = per(n_needs, st.integers(0, n_modes - 1))
-    if legacy or not mediation:
+    if basic or not mediation:
         need_alt_type = [-1] * n_needs
     else:
         need_alt_type = per(n_needs, st.integers(-1, n_types - 1))
@@ -147,12 +135,12 @@ def instances(draw, legacy: bool = False, mediation: bool = True):
         "site_commune": per(n_sites, commune),
         "site_slots": per(n_sites, st.integers(1, 7)),
         "site_types": per(n_sites, st.sets(st.integers(0, n_types - 1))),
-        "site_reach": [math.inf] * n_sites if legacy else per(n_sites, LIMIT),
+        "site_reach": [math.inf] * n_sites if basic else per(n_sites, LIMIT),
         "capacity": per(n_sites, st.integers(0, 3)),
         "tolerance": per(n_types, QUARTERS),
         "dependent_factor": draw(st.sampled_from([0.25, 0.5, 0.75, 1.0])),
         "digital_effort": draw(QUARTERS),
-        "work_break_min": math.inf if legacy else draw(LIMIT),
+        "work_break_min": math.inf if basic else draw(LIMIT),
         "residents": residents,
         "need_resident": need_resident,
         "need_type": per(n_needs, st.integers(0, n_types - 1)),
@@ -185,9 +173,9 @@ def test_kernel_matches_reference(inst):
 
 
 @settings(max_examples=200)
-@given(instances(legacy=True))
-def test_kernel_positional_form_matches_reference(inst):
-    _same(run_kernel(inst, legacy=True), run_reference(inst))
+@given(instances(basic=True))
+def test_kernel_matches_reference_with_car_modes_only(inst):
+    _same(run_kernel(inst), run_reference(inst))
 
 
 @settings(max_examples=300)
@@ -398,18 +386,6 @@ def test_each_need_travels_by_its_own_mode():
     assert travel.tolist() == [0.0, 44.0, 5.0]
 
 
-def test_positional_form_uses_the_car_of_the_resident():
-    inst = _case(
-        minutes=[[[5.0]], [[50.0]]],  # without a car the site is beyond the tolerance
-        capacity=[5],
-        residents=_residents([0, 0], [0, 0], [0, 0], [False, False], [True, False],
-                             [False, False]),
-    )
-    choice, _, travel, _ = run_kernel(inst, legacy=True)
-    assert choice.tolist() == [0, NONE]
-    assert travel.tolist() == [5.0, 0.0]
-
-
 def test_site_without_capacity_or_the_type_is_never_chosen():
     inst = _case(
         site_commune=[0, 0],
@@ -452,15 +428,7 @@ def test_mediation_tie_goes_to_the_own_type_site():
 
 
 def test_remaining_is_decremented_in_place():
-    remaining = np.array([3], np.int64)
-    ptr, flat = _csr([{0}], 1)
-    allocate(
-        np.array([0, 1]), np.array([0, 1], np.int32), np.array([0, 0], np.int8),
-        np.array([False, False]), _case()["residents"], np.array([[5.0]], np.float32),
-        np.array([[30.0]], np.float32), np.array([0], np.int32), np.array([1], np.int8),
-        remaining, ptr, flat, np.array([45.0], np.float32), 0.5, 10.0,
-    )
-    assert remaining.tolist() == [1]
+    assert run_kernel(_case(capacity=[3]))[3].tolist() == [1]
 
 
 def test_no_needs_gives_empty_outputs():

@@ -18,6 +18,8 @@ from softsim.comparison import runs_table
 from softsim.config import load_config
 from softsim.experiment import run_replicates
 
+pytestmark = pytest.mark.slow  # 48 full runs on the default territory (minutes)
+
 REPLICATES = 8
 SCENARIOS = ("hard", "soft", "digital", "network", "information", "local")
 

@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+
 from golden_run import GOLDEN_DIR, GOLDEN_RUNS, golden_summary
 
 

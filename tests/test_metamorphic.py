@@ -78,6 +78,7 @@ def spending(level: float, budget: tuple[str, ...]) -> tuple[str, ...]:
     return (*budget, f"information.spending_per_1000_per_week={level}")
 
 
+@pytest.mark.slow
 def test_more_information_spending_never_raises_non_take_up():
     levels = (0.0, 3.0, 30.0)
     arms = [spending(x, FUNDED) for x in levels]
@@ -92,6 +93,7 @@ def test_more_information_spending_never_raises_non_take_up():
     assert ok, detail
 
 
+@pytest.mark.slow
 def test_more_information_spending_never_raises_non_take_up_under_a_binding_budget():
     # here spending also lowers the funding factor of everything else (it is public
     # provision); the relation must still hold
@@ -120,6 +122,7 @@ MODULES_ONLY = (
 offer, so placement (hence data) matters most."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", [BINDING, FUNDED, MODULES_ONLY],
                          ids=["binding", "funded", "modules_only"])
 def test_perfect_data_never_serves_less_than_noisy_data(setting):
@@ -139,6 +142,7 @@ def test_perfect_data_serves_more_where_modules_are_the_whole_offer():
 # ----------------------------------------------------------------- fixed sites
 
 
+@pytest.mark.slow
 def test_closing_every_fixed_site_never_raises_coverage_of_low_digital_skill_residents():
     # At equal funding of everything else (factor 1 in both arms): under a binding budget,
     # closing the sites frees their running costs for modules, bus and mobile agents, which

@@ -251,9 +251,9 @@ def test_oldest_first_allocates_older_needs_first(monkeypatch):
     seen = []
     original = model_module.allocate
 
-    def spy(order, *args, **kwargs):
-        seen.append((order.copy(), model.pool.arrival.copy()))  # the pool being allocated
-        return original(order, *args, **kwargs)
+    def spy(**kwargs):
+        seen.append((kwargs["order"].copy(), model.pool.arrival.copy()))  # the pool allocated
+        return original(**kwargs)
 
     monkeypatch.setattr(model_module, "allocate", spy)
     model = SoftTerritory(cfg, 11)
@@ -272,9 +272,9 @@ def test_random_priority_does_not_sort_by_age(small_cfg, monkeypatch):
     seen = []
     original = model_module.allocate
 
-    def spy(order, *args, **kwargs):
-        seen.append((order.copy(), model.pool.arrival.copy()))
-        return original(order, *args, **kwargs)
+    def spy(**kwargs):
+        seen.append((kwargs["order"].copy(), model.pool.arrival.copy()))
+        return original(**kwargs)
 
     monkeypatch.setattr(model_module, "allocate", spy)
     model = SoftTerritory(small_cfg, 11)

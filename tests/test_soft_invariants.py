@@ -55,10 +55,10 @@ def test_soft_invariants_hold_every_week(
         w = {k: v[week] for k, v in model.series.items()}
 
         # capacity: used never above what was offered, per provider and in total
-        used = model.site_arrays.capacity - model._remaining
-        assert np.all(used >= 0) and np.all(model._remaining >= 0)
+        used = model.now.sites.capacity - model.now.remaining
+        assert np.all(used >= 0) and np.all(model.now.remaining >= 0)
         assert w["capacity_used"] <= w["capacity"]
-        for p, u in zip(model.providers, used, strict=True):
+        for p, u in zip(model.now.providers, used, strict=True):
             if p.kind == "module" and transit[p.owner.unique_id] > 0:
                 assert p.capacity == 0 and u == 0  # in transit: serves nobody
 
@@ -77,7 +77,7 @@ def test_soft_invariants_hold_every_week(
             assert w["volunteers"] == sum(vols)
 
         # home visits: km are the road km of the legs driven; minutes within the agents' time
-        legs_from, legs_to = model._tour_legs
+        legs_from, legs_to = model.now.visits.legs_from, model.now.visits.legs_to
         km = float(t.road_km[legs_from, legs_to].astype(np.float64).sum())
         assert w["mobile_km"] == pytest.approx(km, rel=1e-9, abs=1e-9)
         drive = float(t.car_min[legs_from, legs_to].astype(np.float64).sum())

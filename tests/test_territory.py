@@ -295,3 +295,93 @@ def test_largest_commune_is_the_central_pole(small_territory):
     assert big == int(np.argmin(np.hypot(t.x_km - side / 2, t.y_km - side / 2)))
     assert t.stats()["communes"] == 40
     assert t.stats()["population"] == 20000
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "shown"),
+    [
+        ("002,Beta,500,500,46.05", "lon", "500"),
+        ("002,Beta,500,-180.5,46.05", "lon", "-180.5"),
+        ("002,Beta,500,2.10,-95", "lat", "-95"),
+        ("002,Beta,500,2.10,inf", "lat", "inf"),
+        ("002,Beta,1e308,2.10,46.05", "population", "1e308"),
+        ("002,Beta,3000001,2.10,46.05", "population", "3000001"),
+        ("002,Beta,-inf,2.10,46.05", "population", "-inf"),
+    ],
+)
+def test_csv_out_of_range_values(tmp_path, row, column, shown):
+    rows = list(GOOD_ROWS)
+    rows[1] = row  # line 3
+    msg = _csv_error(tmp_path, [HEADER, *rows])
+    assert "row 3" in msg and f"{column} = '{shown}'" in msg and "communes.csv" in msg
+    assert "expected a number in [" in msg
+
+
+def test_csv_population_bounds_are_inclusive(tmp_path):
+    rows = list(GOOD_ROWS)
+    rows[0] = "001,Alpha,3000000,180,90"
+    rows[1] = "002,Beta,0,-180,-90"
+    t = _from_csv(_csv(tmp_path, [HEADER, *rows]))
+    assert t.population.tolist() == [3_000_000, 0, 200, 50]
+
+
+def test_csv_out_of_range_area(tmp_path):
+    rows = [HEADER + ",area_km2"] + [r + ",10" for r in GOOD_ROWS]
+    rows[4] = "004,Delta,50,2.20,46.00,-1"
+    msg = _csv_error(tmp_path, rows)
+    assert "row 5" in msg and "area_km2 = '-1'" in msg
+
+
+def test_csv_empty_code_and_empty_name(tmp_path):
+    rows = list(GOOD_ROWS)
+    rows[2] = ",Gamma,200,2.05,46.10"
+    assert "row 4: code is empty" in _csv_error(tmp_path, [HEADER, *rows])
+    rows = list(GOOD_ROWS)
+    rows[2] = "003,,200,2.05,46.10"
+    t = _from_csv(_csv(tmp_path, [HEADER, *rows], name="noname.csv"))
+    assert t.name.tolist() == ["Alpha", "Beta", "003", "Delta"]
+
+
+def test_csv_with_nobody_is_refused(tmp_path):
+    rows = [r.replace(r.split(",")[2], "0", 1) for r in GOOD_ROWS]
+    msg = _csv_error(tmp_path, [HEADER, *rows])
+    assert "every population is 0" in msg
+
+
+def test_csv_folder_and_binary_file(tmp_path):
+    folder = tmp_path / "dir.csv"
+    folder.mkdir()
+    with pytest.raises(TerritoryError, match="is a folder"):
+        _from_csv(folder)
+    binary = tmp_path / "bin.csv.gz"
+    binary.write_bytes(b"\x1f\x8b\x08not really gzip")
+    with pytest.raises(TerritoryError, match="not a readable CSV"):
+        _from_csv(binary)
+
+
+def test_csv_far_commune_is_a_warning_with_its_row(tmp_path, caplog):
+    rows = [*GOOD_ROWS, "005,Faraway,80,6.00,43.00"]  # line 6, ~500 km from the others
+    with caplog.at_level("WARNING", logger="softsim"):
+        t = _from_csv(_csv(tmp_path, [HEADER, *rows], name="far.csv"))
+    assert t.n == 5
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "far.csv: row 6: commune 005 is " in warnings[0]
+    assert "km from the nearest other commune" in warnings[0]
+    assert "\n" not in warnings[0]
+
+
+def test_csv_far_commune_found_without_area_column(tmp_path, caplog):
+    # 1.9° east of Beta (46.05° N): 1.9 × 111.2 km × cos 46° ≈ 147 km. The bounding box would
+    # hide it (its own spread makes every commune look huge); the typical spacing does not
+    rows = [*GOOD_ROWS[:3], "009,East,80,4.00,46.05"]
+    with caplog.at_level("WARNING", logger="softsim"):
+        _from_csv(_csv(tmp_path, [HEADER, *rows], name="east.csv"))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "east.csv: row 5: commune 009 is 147 km" in warnings[0]
+
+
+def test_csv_without_far_commune_warns_nothing(tmp_path, caplog):
+    with caplog.at_level("WARNING", logger="softsim"):
+        _from_csv(_csv(tmp_path, [HEADER, *GOOD_ROWS], name="near.csv"))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

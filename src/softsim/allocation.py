@@ -28,13 +28,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["DIGITAL", "NONE", "SLOT_WEEKDAY", "SLOT_ALL", "allocate"]
+from softsim.slots import SLOT_OFF_WORK
+
+__all__ = ["DIGITAL", "NONE", "allocate"]
 
 NONE = -1
 DIGITAL = -2
-SLOT_WEEKDAY = 1
-SLOT_ALL = 0b111
-SLOT_OFF_WORK = SLOT_ALL & ~SLOT_WEEKDAY
 
 
 @nb.njit(cache=True, nogil=True)
@@ -120,27 +119,25 @@ def _allocate(
 
 
 def allocate(
+    *,
     order: np.ndarray,
     need_resident: np.ndarray,
     need_type: np.ndarray,
+    need_alt_type: np.ndarray,
+    need_mode: np.ndarray,
     digital_ok: np.ndarray,
     residents,
-    car_min: np.ndarray,
-    nocar_min: np.ndarray,
+    minutes: np.ndarray,
     site_commune: np.ndarray,
     site_slots: np.ndarray,
+    site_reach: np.ndarray,
     remaining: np.ndarray,
     type_ptr: np.ndarray,
     type_sites: np.ndarray,
     tolerance: np.ndarray,
     dependent_factor: float,
     digital_effort: float,
-    work_break_min: float = np.inf,
-    *,
-    need_mode: np.ndarray | None = None,
-    minutes: np.ndarray | None = None,
-    need_alt_type: np.ndarray | None = None,
-    site_reach: np.ndarray | None = None,
+    work_break_min: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allocate needs to options in the given priority order.
 
@@ -148,12 +145,16 @@ def allocate(
         order: Permutation of need indices (the priority order).
         need_resident: Per need: the resident's id.
         need_type: Per need: the service type id.
+        need_alt_type: Per need: a second type whose sites may also serve it (digital
+            mediation of a failed online attempt), or -1.
+        need_mode: Per need: index of its travel-time matrix in ``minutes``.
         digital_ok: Per need: whether the digital option is available this week.
         residents: The :class:`~softsim.population.Residents` (anchors and traits are read).
-        car_min: Travel minutes between communes by car.
-        nocar_min: Travel minutes between communes without a car.
+        minutes: Stacked travel-time matrices ``(modes, communes, communes)``.
         site_commune: Per site: its commune index.
         site_slots: Per site: its opening slot mask.
+        site_reach: Per site: the farthest (one-way minutes) it serves from, e.g. an
+            association helps its neighbours only (``inf``: no limit beyond the tolerance).
         remaining: Per site capacity left this week; **decremented in place**.
         type_ptr: CSR offsets of the sites offering each type.
         type_sites: Site ids by type (``type_sites[type_ptr[k]:type_ptr[k+1]]``, increasing).
@@ -163,27 +164,11 @@ def allocate(
         work_break_min: How far (one-way minutes) a worker can go from work to a site open
             only on weekday daytime (a break); sites open off work hours are reachable from
             work within the full tolerance.
-        need_mode: Per need: index of its travel-time matrix in ``minutes``. Default: 0 (car)
-            for residents with a car, 1 (no car) for the others.
-        minutes: Stacked travel-time matrices ``(modes, communes, communes)``. Default:
-            ``[car_min, nocar_min]``.
-        need_alt_type: Per need: a second type whose sites may also serve it (digital
-            mediation of a failed online attempt), or -1. Default: none.
-        site_reach: Per site: the farthest (one-way minutes) it serves from, e.g. an
-            association helps its neighbours only. Default: no limit beyond the tolerance.
 
     Returns:
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
         of the anchor travelled from (-1 if none); one-way travel minutes (0 if not at a site).
     """
-    if minutes is None:
-        minutes = np.stack([car_min, nocar_min])
-    if need_mode is None:
-        need_mode = np.where(residents.car[need_resident], 0, 1).astype(np.int8)
-    if need_alt_type is None:
-        need_alt_type = np.full(len(need_resident), -1, np.int8)
-    if site_reach is None:
-        site_reach = np.full(len(site_commune), np.inf, np.float32)
     return _allocate(
         order.astype(np.int64, copy=False),
         need_resident,

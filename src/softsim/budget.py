@@ -23,7 +23,7 @@ reported only, as for the rigid baseline.
 
 from __future__ import annotations
 
-from softsim.sections import BudgetConfig
+from softsim.config import BudgetConfig
 
 __all__ = ["Budget"]
 
@@ -44,7 +44,6 @@ class Budget:
         self.capped = cfg.per_1000_per_week is not None
         self.multiplier = 1.0  # trends and cuts
         self.reserve = 0.0 if self.capped else float("inf")
-        self.spent_total = 0.0
         self.available_total = 0.0
 
     def weekly(self) -> float:
@@ -89,6 +88,16 @@ class Budget:
             return 0.0
         per_1000 = self.envelope("inciter") / max(self.residents / 1000.0, 1e-9)
         return self.cfg.incentive_effect * per_1000 / 10.0
+
+    def transfers(self, delegating: bool, co_producing: bool) -> float:
+        """Money passed this week to other postures, each only if someone receives it.
+
+        Delegates receive *faire faire*; associations receive *faire avec* and *inciter*.
+        """
+        out = self.envelope("faire_faire") if delegating else 0.0
+        if co_producing:
+            out += self.envelope("faire_avec") + self.envelope("inciter")
+        return out
 
     def delegated_capacity(self) -> float:
         """Contacts per week the delegation envelope buys."""

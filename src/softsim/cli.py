@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
     )
-    r.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
+    r.add_argument("--seed", type=_non_negative_int, help="root seed (default: config's, else 1)")
     r.add_argument("--years", type=int, help="horizon in years (default 6)")
     r.add_argument("--future", help="a future of configs/futures (trend, shock) or a .toml")
     r.add_argument(
@@ -225,10 +225,11 @@ def _summary_tables(summary: dict, console: Console) -> None:
 
 
 def _cmd_run(args, console: Console) -> int:
-    from softsim.config import load_config
+    from softsim.config import load_config, resolve_seed
     from softsim.model import plan
 
     cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
+    cfg, args.seed = resolve_seed(cfg, args.seed)  # config.toml records the seed of the run
     if args.plan:
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
         console.print(

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from softsim.config import FuturesConfig
 from softsim.errors import ConfigError
-from softsim.sections import FuturesConfig
 
 __all__ = ["Futures", "futures_dir", "load_future", "resilience"]
 
@@ -48,13 +48,15 @@ class Futures:
 
     Args:
         cfg: The future.
-        type_ids: Service type id by name.
+        n_types: Number of service types.
+        health: Type id an epidemic raises (-1 if the future has no epidemic).
         weeks_per_year: Weeks in a year.
     """
 
-    def __init__(self, cfg: FuturesConfig, type_ids: dict[str, int], weeks_per_year: int) -> None:
+    def __init__(self, cfg: FuturesConfig, n_types: int, health: int, weeks_per_year: int) -> None:
         self.cfg = cfg
-        self.type_ids = type_ids
+        self.n_types = n_types
+        self.health = health
         self.wpy = weeks_per_year
 
     def _active(self, kind: str, week: int):
@@ -66,11 +68,9 @@ class Futures:
 
     def need_multipliers(self, week: int) -> np.ndarray:
         """Multiplier of each type's need rate this week (trend and epidemics)."""
-        m = np.full(len(self.type_ids), (1.0 + self.cfg.need_growth_per_year) ** (week / self.wpy))
-        health = self.type_ids.get("health")
-        if health is not None:
-            for s in self._active("epidemic", week):
-                m[health] *= 1.0 + s.magnitude
+        m = np.full(self.n_types, (1.0 + self.cfg.need_growth_per_year) ** (week / self.wpy))
+        for s in self._active("epidemic", week):
+            m[self.health] *= 1.0 + s.magnitude
         return m
 
     def plant_closures(self, week: int):

@@ -1,8 +1,9 @@
 """Awareness of services: who knows that a service exists (and so can express a need for it).
 
 Each resident's awareness of each service type ``k`` is a two-state Markov chain in continuous
-time. An aware resident forgets at rate ``μ = forget_per_year / 52``. An unaware one learns at
-rate ``λ = λ0_k × s_ck / a_k + learn_per_euro × S``, where ``s_ck`` is the share of aware
+time. An aware resident forgets at rate ``μ = forget_per_year / weeks_per_year``. An unaware
+one learns at rate
+``λ = λ0_k × s_ck / a_k + learn_per_euro × S``, where ``s_ck`` is the share of aware
 residents in the home commune (word of mouth), ``a_k`` the type's configured awareness, ``S``
 the information spending (€ per 1,000 residents per week), and ``λ0_k = μ a_k / (1 − a_k)``
 — chosen so that, without spending, the configured awareness is the stationary state: the
@@ -20,8 +21,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.config import InformationConfig
 from softsim.population import Residents
-from softsim.sections import InformationConfig
 
 __all__ = ["Awareness"]
 
@@ -85,6 +86,7 @@ class Awareness:
         awareness: Configured awareness of each type (the stationary level without spending).
         n_communes: Number of communes.
         rng: The ``information`` stream.
+        weeks_per_year: Weeks in a year (yearly rates become weekly ones).
     """
 
     def __init__(
@@ -94,14 +96,16 @@ class Awareness:
         awareness: list[float],
         n_communes: int,
         rng: np.random.Generator,
+        weeks_per_year: int,
     ) -> None:
         self.cfg = cfg
+        self.forget_per_week = cfg.forget_per_year / weeks_per_year
         self.res = residents
         self.rng = rng
         a = np.clip(np.asarray(awareness, dtype=np.float64), 1e-6, 1 - 1e-6)
         self.n_types = len(a)
         self.configured = a
-        self.ambient = cfg.forget_per_year / 52.0 * a / (1.0 - a)
+        self.ambient = self.forget_per_week * a / (1.0 - a)
         self.updated = np.zeros(residents.n, dtype=np.int32)
         self.per_commune = np.bincount(residents.home, minlength=n_communes).astype(np.float64)
         k = np.arange(self.n_types, dtype=np.uint16)
@@ -133,7 +137,7 @@ class Awareness:
             self.ambient,
             self.configured,
             self.cfg.learn_per_euro * spending_per_1000,
-            self.cfg.forget_per_year / 52.0,
+            self.forget_per_week,
             u,
         )
 

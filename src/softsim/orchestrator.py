@@ -25,18 +25,30 @@ from collections import deque
 
 import numpy as np
 
-from softsim.allocation import SLOT_WEEKDAY
-from softsim.sections import ModulesConfig, OrchestratorConfig
+from softsim.config import ModulesConfig, OrchestratorConfig
+from softsim.population import Residents
+from softsim.scatter import add_at
+from softsim.slots import SLOT_CLASSES
 
-__all__ = ["Orchestrator", "SLOT_CLASSES", "slot_class"]
-
-SLOT_CLASSES = (SLOT_WEEKDAY, 0b110)
-"""Slot masks of the two slot classes: weekday daytime, and evenings + Saturday."""
+__all__ = ["Orchestrator", "unmet_map"]
 
 
-def slot_class(mask: int) -> int:
-    """The slot class mask a module's configured slots fall in (weekday if it opens then)."""
-    return SLOT_CLASSES[0] if mask & SLOT_WEEKDAY else SLOT_CLASSES[1]
+def unmet_map(
+    residents: Residents,
+    resident: np.ndarray,
+    need_type: np.ndarray,
+    weight: np.ndarray,
+    n_communes: int,
+    n_types: int,
+) -> np.ndarray:
+    """Unserved needs by home commune × type × slot class (workers: off-work hours).
+
+    Each need counts with its priority ``weight`` (type × public), as the orchestrator weighs it.
+    """
+    out = np.zeros((n_communes, n_types, 2), np.float32)
+    cell = (residents.home[resident].astype(np.int64) * n_types + need_type) * 2
+    add_at(out.reshape(-1), cell + residents.employed[resident], weight)
+    return out
 
 
 class Orchestrator:

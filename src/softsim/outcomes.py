@@ -11,67 +11,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from softsim import metric_registry as reg
 from softsim import metrics as m
 from softsim.config import CLASSES, Config, config_sha256
 from softsim.futures import resilience
-from softsim.population import AGE_75PLUS, Residents
-from softsim.services import SiteArrays
+from softsim.groups import GROUPS, group_masks
+from softsim.population import Residents
+from softsim.providers import SiteArrays
 from softsim.territory import Territory
-from softsim.territory.core import POLE, VILLAGE
 
 __all__ = ["Outcomes", "collect", "GROUPS", "SUMMARY_METRICS", "COUNT_KEYS"]
 
-CO2_KG_PER_KM = 0.2
-"""kg CO2e per vehicle-km: order of magnitude of an average car in France (ADEME Base Carbone
-gives about 0.2 kg/km for a petrol car, all emissions included); a documented assumption."""
-
 COUNT_KEYS = ("latent", "expressed", "not_taken_up", "served", "abandoned", "pending")
-SUMMARY_METRICS = (
-    "coverage_expressed",
-    "coverage_latent",
-    "non_take_up",
-    "abandonment",
-    "gini",
-    "theil",
-    "theil_between_communes",
-    "atkinson_1",
-    "palma",
-    "p90_p10",
-    "mean_travel_min",
-    "p95_travel_min",
-    "access_30min",
-    "cost_total",
-    "cost_per_served",
-    "vehicle_km",
-)
+SUMMARY_METRICS = tuple(reg.contract_keys())
 """The metric keys every summary.json has (more may follow them)."""
-
-
-def _groups(res: Residents, t: Territory) -> dict[str, np.ndarray]:
-    home_cls = t.cls[res.home]
-    return {
-        "all": np.ones(res.n, bool),
-        "age_75plus": res.age == AGE_75PLUS,
-        "no_car": ~res.car,
-        "low_digital_skill": res.low_skill,
-        "workers": res.employed,
-        "dependent": res.dependent,
-        "rural": home_cls == VILLAGE,
-        "urban": home_cls == POLE,
-    }
-
-
-GROUPS = (
-    "all",
-    "age_75plus",
-    "no_car",
-    "low_digital_skill",
-    "workers",
-    "dependent",
-    "rural",
-    "urban",
-)
-"""Groups of residents whose outcomes are reported side by side."""
 
 
 @dataclass(eq=False)
@@ -126,8 +79,8 @@ def standing_sites(model) -> SiteArrays:
     The last week's providers less the transient ones: bus stops (a stop is there one half-day
     every few weeks) and modules closed in transit.
     """
-    standing = [p for p in model.providers if p.kind != "bus" and p.capacity > 0]
-    return SiteArrays.of(standing, len(model.type_id))
+    standing = [p for p in model.now.providers if p.kind != "bus" and p.capacity > 0]
+    return SiteArrays.of(standing, len(model.types))
 
 
 def _nearest_site_minutes(model, sa: SiteArrays, k: int) -> np.ndarray:
@@ -149,15 +102,31 @@ def _nearest_site_minutes(model, sa: SiteArrays, k: int) -> np.ndarray:
     return np.where(res.car, car[res.home], nocar[res.home])
 
 
-def _percentile_from_hist(hist: np.ndarray, q: float) -> float:
-    total = hist.sum()
-    if total == 0:
-        return float("nan")
-    return float(np.searchsorted(np.cumsum(hist), q * total))
+def _inequality(f: np.ndarray, home: np.ndarray, age: np.ndarray) -> dict[str, float]:
+    """The indices of :data:`~softsim.metric_registry.INEQUALITY_KEYS` of fulfilment ``f``."""
+    if len(f) == 0:
+        return dict.fromkeys(reg.INEQUALITY_KEYS, float("nan"))
+    theil_c = m.theil_decomposition(f, home)
+    return {
+        "gini": m.gini(f),
+        "theil": theil_c[0],
+        "theil_between_communes": theil_c[1],
+        "theil_between_share_communes": m.ratio(theil_c[1], theil_c[0]),
+        "theil_between_age_bands": m.theil_decomposition(f, age)[1],
+        "atkinson_0_5": m.atkinson(f, 0.5),
+        "atkinson_1": m.atkinson(f, 1.0),
+        "atkinson_2": m.atkinson(f, 2.0),
+        "palma": m.palma(f),
+        "p90_p10": m.p90_p10(f),
+    }
 
 
 def collect(model) -> Outcomes:
-    """Compute the outcomes of a finished (or partly run) model."""
+    """Compute the outcomes of a model, after any number of weeks (none included).
+
+    Before the first week every count is 0, rates and indices are undefined (None in the
+    summary, NaN in the tables), and access metrics describe the opening offer.
+    """
     cfg, res, t = model.config, model.residents, model.territory
     sa = standing_sites(model)
     weeks = model.week
@@ -176,93 +145,26 @@ def collect(model) -> Outcomes:
     fulfil_all = np.zeros(res.n)
     fulfil_all[has] = m.fulfilment(res.served, res.latent)
     f = fulfil_all[has]
-    if len(f):
-        theil_c = m.theil_decomposition(f, res.home[has])
-        theil_age = m.theil_decomposition(f, res.age[has])
-        ineq = {
-            "gini": m.gini(f),
-            "theil": theil_c[0],
-            "theil_between_communes": theil_c[1],
-            "theil_between_share_communes": m.ratio(theil_c[1], theil_c[0]),
-            "theil_between_age_bands": theil_age[1],
-            "atkinson_0_5": m.atkinson(f, 0.5),
-            "atkinson_1": m.atkinson(f, 1.0),
-            "atkinson_2": m.atkinson(f, 2.0),
-            "palma": m.palma(f),
-            "p90_p10": m.p90_p10(f),
-        }
-    else:
-        ineq = dict.fromkeys(
-            [
-                "gini",
-                "theil",
-                "theil_between_communes",
-                "theil_between_share_communes",
-                "theil_between_age_bands",
-                "atkinson_0_5",
-                "atkinson_1",
-                "atkinson_2",
-                "palma",
-                "p90_p10",
-            ],
-            float("nan"),
-        )
-
     access = {}
     for k, name in enumerate(cfg.service_names):
         nearest = _nearest_site_minutes(model, sa, k)
         access[name] = {f"{x}min": m.share_within(nearest, float(x)) for x in (20, 30)}
-    served_site = series["served_site"].sum()
-    cost_total = float(series["cost"].sum())
+    totals = reg.RunTotals(
+        counts=counts,
+        series=series,
+        inequality=_inequality(f, res.home[has], res.age[has]),
+        access=access,
+        travel_hist=model.travel_hist,
+        budget_capped=model.budget.capped,
+    )
     metrics = {
-        "coverage_expressed": m.ratio(counts["served"], counts["expressed"]),
-        "coverage_latent": m.ratio(counts["served"], counts["latent"]),
-        "non_take_up": m.ratio(counts["not_taken_up"], counts["latent"]),
-        "abandonment": m.ratio(counts["abandoned"], counts["expressed"]),
-        "gini": ineq["gini"],
-        "theil": ineq["theil"],
-        "theil_between_communes": ineq["theil_between_communes"],
-        "atkinson_1": ineq["atkinson_1"],
-        "palma": ineq["palma"],
-        "p90_p10": ineq["p90_p10"],
-        "mean_travel_min": m.ratio(series["travel_min_sum"].sum(), served_site),
-        "p95_travel_min": _percentile_from_hist(model.travel_hist, 0.95),
-        "access_30min": float(np.mean([a["30min"] for a in access.values()])),
-        "cost_total": cost_total,
-        "cost_per_served": m.ratio(cost_total, counts["served"]),
-        "vehicle_km": float(series["vehicle_km"].sum()),
-        # further metrics, beyond the fixed contract
-        "access_20min": float(np.mean([a["20min"] for a in access.values()])),
-        "mean_wait_weeks": m.ratio(series["wait_weeks_sum"].sum(), counts["served"]),
-        "digital_share": m.ratio(series["served_digital"].sum(), counts["served"]),
-        "digital_failures": int(series["digital_failures"].sum()),
-        "capacity_utilisation": m.ratio(series["capacity_used"].sum(), series["capacity"].sum()),
-        "served_home_visit": int(series["served_home_visit"].sum()),
-        "served_mediated": int(series["served_mediated"].sum()),
-        "volunteer_hours": float(series["volunteer_hours"].sum()),
-        "modules_moved": int(series["modules_moved"].sum()),
-        "reconfiguration_cost": float(series["reconfiguration_cost"].sum()),
-        "mobile_km": float(series["mobile_km"].sum()),
-        "service_km": float(series["service_km"].sum()),
-        "co2_tonnes": float(series["vehicle_km"].sum()) * CO2_KG_PER_KM / 1000.0,
-        "budget_total": float(np.nansum(series["budget"])) if model.budget.capped else None,
-        "budget_spent_share": (
-            m.ratio(series["cost_budgeted"].sum(), np.nansum(series["budget"]))
-            if model.budget.capped
-            else None
-        ),
-        "tad_trips": int(series["tad_trips"].sum()),
-        "carpool_lifts": int(series["carpool_lifts"].sum()),
-        **{
-            k: v
-            for k, v in ineq.items()
-            if k
-            not in ("gini", "theil", "theil_between_communes", "atkinson_1", "palma", "p90_p10")
-        },
+        x.key: _count(x.compute(totals)) if x.unit == "count" else x.compute(totals)
+        for x in reg.METRICS
+        if x.compute is not None
     }
 
-    group_masks = _groups(res, t)
-    group_rows = {g: _group_row(res, group_masks[g], fulfil_all) for g in GROUPS}
+    masks = group_masks(res, t)
+    group_rows = {g: _group_row(res, masks[g], fulfil_all) for g in GROUPS}
     groups_df = pd.DataFrame([{"group": g, **row} for g, row in group_rows.items()])
 
     ts = pd.DataFrame({"week": np.arange(weeks, dtype=np.int32), **series})
@@ -301,6 +203,7 @@ def collect(model) -> Outcomes:
                 out=np.full(n_c, np.nan),
                 where=per_commune(res.served_in_person) > 0,
             ),
+            "sites": np.bincount(sa.commune, minlength=n_c).astype(np.int64),
             "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1)
             if len(sa.commune)
             else np.full(n_c, np.inf),
@@ -339,6 +242,10 @@ def collect(model) -> Outcomes:
         ],
     }
     return Outcomes(summary, ts, communes, groups_df, f, cfg, t)
+
+
+def _count(v: float) -> int:
+    return int(round(v))
 
 
 def _clean(v):

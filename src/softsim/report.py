@@ -8,20 +8,35 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+from matplotlib.colors import LogNorm, Normalize  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 
 from softsim import metrics as m  # noqa: E402
 from softsim.outcomes import Outcomes  # noqa: E402
-from softsim.territory import Territory  # noqa: E402
+from softsim.territory import Territory, outlines  # noqa: E402
 
 __all__ = [
     "run_figures",
     "territory_map",
     "coverage_map",
+    "commune_map",
+    "site_communes",
     "lorenz_figure",
     "coverage_figure",
     "comparison_figures",
 ]
+
+
+SOURCE_LINE = "Source: INSEE, IGN, DILA — Licence Ouverte"
+"""The attribution line drawn under every map of real communes."""
+
+GENERATED_LINE = "Generated territory: cells are the areas nearest each commune centre"
+"""The line under maps of generated territories (no real outline)."""
+
+NO_OUTLINE_RADIUS_KM = 1.0
+"""Communes without a polygon in the outlines file are drawn as a disc of this radius."""
 
 
 def _roads(ax, t: Territory) -> None:
@@ -35,62 +50,268 @@ def _sizes(population: np.ndarray) -> np.ndarray:
     return 4 + 60 * np.sqrt(population / max(population.max(), 1))
 
 
-def territory_map(t: Territory, site_communes: np.ndarray | None = None):
-    """Map of communes by class and size, with roads (and sites, if given)."""
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
-    _roads(ax, t)
-    colours = np.array(["#b2182b", "#ef8a62", "#67a9cf"])[t.cls]
-    ax.scatter(t.x_km, t.y_km, s=_sizes(t.population), c=colours, edgecolors="none", zorder=1)
-    if site_communes is not None and len(site_communes):
-        ax.scatter(
-            t.x_km[site_communes],
-            t.y_km[site_communes],
-            marker="s",
-            s=30,
-            facecolors="none",
-            edgecolors="k",
-            zorder=2,
-            label="fixed site",
+def _commune_paths(rings_per_commune, xy: np.ndarray) -> list[Path]:
+    """One compound path per commune (every part and hole); a disc where there is no outline."""
+    paths = []
+    for i, rings in enumerate(rings_per_commune):
+        if not rings:
+            circle = Path.circle(tuple(xy[i]), NO_OUTLINE_RADIUS_KM)
+            paths.append(circle)
+            continue
+        verts = np.concatenate(rings)
+        codes = np.full(len(verts), Path.LINETO, dtype=Path.code_type)
+        start = 0
+        for ring in rings:
+            codes[start] = Path.MOVETO
+            codes[start + len(ring) - 1] = Path.CLOSEPOLY
+            start += len(ring)
+        paths.append(Path(verts, codes))
+    return paths
+
+
+def _voronoi_cells(xy: np.ndarray) -> list[list[np.ndarray]] | None:
+    """Cells of a generated territory: each commune's nearest-centre region, clipped to the hull.
+
+    Generated communes have no outline; their Voronoi cells, clipped to the convex hull of the
+    centres (widened by half the median spacing), make a readable choropleth. Maps say so.
+    """
+    import shapely
+
+    if len(xy) < 3 or np.ptp(xy[:, 0]) == 0 or np.ptp(xy[:, 1]) == 0:
+        return None
+    points = shapely.multipoints(xy)
+    spacing = float(np.median(np.sqrt(np.ptp(xy[:, 0]) * np.ptp(xy[:, 1]) / len(xy))))
+    hull = shapely.buffer(shapely.convex_hull(points), spacing / 2, join_style="mitre")
+    try:
+        cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=hull, ordered=True))
+    except shapely.errors.GEOSException:
+        return None
+    if len(cells) != len(xy):  # duplicate positions share one cell
+        return None
+    cells = shapely.orient_polygons(shapely.intersection(cells, hull), exterior_cw=False)
+    out = []
+    for cell in cells:
+        rings = []
+        for part in shapely.get_parts(cell):
+            rings += [np.asarray(r.coords) for r in shapely.get_rings(part)]
+        out.append(rings)
+    return out
+
+
+def _nice_length(span_km: float) -> float:
+    """A round scale-bar length of about a fifth of the map's width."""
+    target = max(span_km / 5.0, 1e-3)
+    base = 10.0 ** np.floor(np.log10(target))
+    for k in (5.0, 2.0, 1.0):
+        if k * base <= target:
+            return float(k * base)
+    return float(base)
+
+
+def _scale_bar(ax, xy: np.ndarray, fontsize: float = 7) -> None:
+    """A black-and-white scale bar in km at the lower left of the map."""
+    x0, y0 = xy.min(axis=0)
+    x1, y1 = xy.max(axis=0)
+    length = _nice_length(x1 - x0)
+    pad = 0.04 * max(x1 - x0, y1 - y0, 1e-3)
+    bx, by = x0, y0 - 1.6 * pad
+    ax.plot([bx, bx + length], [by, by], color="k", lw=2.5, solid_capstyle="butt", zorder=5)
+    ax.plot([bx, bx + length / 2], [by, by], color="w", lw=1.2, solid_capstyle="butt", zorder=6)
+    ax.text(bx + length + pad * 0.3, by, f"{length:g} km", va="center", fontsize=fontsize,
+            zorder=6)
+    ax.set_ylim(min(y0 - 2.6 * pad, ax.get_ylim()[0]), ax.get_ylim()[1])
+
+
+def _place_names(ax, xy, names, population, cls, max_labels: int, fontsize: float = 7) -> None:
+    """Name the poles, then the largest bourgs, up to ``max_labels`` names that do not overlap.
+
+    Each name tries four positions around its commune and is dropped if all overlap a name
+    already placed (the renderer measures the text, so this holds at any font size).
+    """
+    order = np.lexsort((-population, cls))  # poles first, each class by population
+    chosen = [i for i in order if cls[i] <= 1][: max_labels * 2] or [int(np.argmax(population))]
+    halo = [patheffects.withStroke(linewidth=2.0, foreground="white")]
+    renderer = ax.figure.canvas.get_renderer()
+    ax.apply_aspect()
+    frame = ax.get_window_extent(renderer)
+    placed: list = []
+    offsets = (((3, 2), "left", "bottom"), ((-3, 2), "right", "bottom"),
+               ((3, -2), "left", "top"), ((-3, -2), "right", "top"))
+    for i in chosen:
+        if len(placed) >= max_labels:
+            break
+        for offset, ha, va in offsets:
+            text = ax.annotate(str(names[i]), xy[i], textcoords="offset points", xytext=offset,
+                               ha=ha, va=va, fontsize=fontsize, zorder=8, path_effects=halo)
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                ax.plot(*xy[i], marker="o", ms=2.5, color="k", zorder=7)
+                break
+            text.remove()
+
+
+def _draw_communes(ax, xy, population, values, *, rings, cmap, norm, point_scale=1.0):
+    """Communes as coloured outlines (real territories) or as sized points (generated ones)."""
+    cmap = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+    cmap = cmap.with_extremes(bad="0.85")
+    if rings is not None:
+        coll = PathCollection(
+            _commune_paths(rings, xy),
+            array=np.ma.masked_invalid(np.asarray(values, float)),
+            cmap=cmap,
+            norm=norm,
+            edgecolors="white",
+            linewidths=0.25,
+            zorder=1,
         )
-        ax.legend(loc="lower right", fontsize=8)
-    for label, colour in zip(
-        ("pole", "bourg", "village"), ("#b2182b", "#ef8a62", "#67a9cf"), strict=True
-    ):
-        ax.scatter([], [], c=colour, s=20, label=label)
-    ax.legend(loc="lower right", fontsize=8)
-    stats = t.stats()
-    ax.set_title(f"{t.label}: {stats['communes']} communes, {stats['population']:,} inhabitants")
-    ax.set_xlabel("km")
-    ax.set_ylabel("km")
+        ax.add_collection(coll)
+        ax.autoscale_view()
+        return coll
+    return ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        c=np.asarray(values, float),
+        s=_sizes(population) * point_scale,
+        cmap=cmap,
+        norm=norm,
+        plotnonfinite=True,
+        linewidths=0.3,
+        edgecolors="0.45",
+        zorder=1,
+    )
+
+
+def _finish_map(ax) -> None:
+    ax.margins(0.04)
     ax.set_aspect("equal")
-    if t.attribution:
-        fig.text(0.01, 0.01, t.attribution, fontsize=6, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+
+
+def _attribution(ax, text: str, rings, fontsize: float = 6.5) -> None:
+    """The data source line, under the map (on every map of real communes)."""
+    line = text or (SOURCE_LINE if rings is not None else GENERATED_LINE)
+    if line:
+        ax.annotate(line, (0, 0), xycoords="axes fraction", xytext=(0, -4),
+                    textcoords="offset points", ha="left", va="top", fontsize=fontsize,
+                    color="0.35")
+
+
+def _sites_legend(ax, handles) -> None:
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.035), fontsize=7,
+                  frameon=False, borderaxespad=0.0, handletextpad=0.3)
+
+
+def territory_map(t: Territory, site_communes: np.ndarray | None = None):
+    """Map of a territory's communes coloured by population density, with named poles.
+
+    Real territories (``dep:``, ``epci:``) are drawn as commune outlines; generated ones as
+    points sized by population over their roads. Sites, if given, are drawn as squares.
+    """
+    rings = outlines(t)
+    xy = np.column_stack([t.x_km, t.y_km])
+    cells = rings if rings is not None else _voronoi_cells(xy)
+    fig, ax = plt.subplots(figsize=(6.6, 6.2))
+    density = t.population / np.maximum(t.area_km2, 0.1)
+    norm = LogNorm(vmin=max(np.nanmin(density), 1.0), vmax=max(np.nanmax(density), 10.0))
+    art = _draw_communes(ax, xy, t.population, density, rings=cells, cmap="YlOrBr", norm=norm)
+    fig.colorbar(art, ax=ax, shrink=0.7, label="inhabitants per km²")
+    handles = []
+    if site_communes is not None and len(site_communes):
+        handles.append(
+            ax.scatter(*xy[site_communes].T, marker="s", s=26, facecolors="none",
+                       edgecolors="k", lw=1.0, zorder=6, label="fixed site")
+        )
+    _sites_legend(ax, handles)
+    _scale_bar(ax, xy)
+    _finish_map(ax)
+    _place_names(ax, xy, t.name, t.population, t.cls, max_labels=8)
+    stats = t.stats()
+    ax.set_title(
+        f"{t.label}: {stats['communes']} communes, {stats['population']:,} inhabitants\n"
+        f"poles {stats['poles']}, bourgs {stats['bourgs']}, villages {stats['villages']}",
+        fontsize=10,
+    )
+    _attribution(ax, t.attribution, rings)
+    return fig
+
+
+def site_communes(o: Outcomes) -> np.ndarray:
+    """Communes hosting a standing service provider at the end of the run."""
+    return np.flatnonzero(o.communes["sites"].to_numpy() > 0)
+
+
+COMMUNE_METRICS = {
+    "coverage_latent": ("coverage of latent needs", "RdYlBu", (None, None)),
+    "non_take_up": ("non-take-up (share of latent needs)", "OrRd", (0.0, None)),
+    "unmet": ("unmet needs per resident", "OrRd", (0.0, None)),
+    "e2sfca": ("E2SFCA accessibility (per 1,000 residents)", "YlGnBu", (0.0, None)),
+}
+"""The commune metrics a run map can show: column, colour-bar label, colour map, range.
+
+A bound given as ``None`` follows the data (2nd or 98th percentile, rounded outwards to 0.05),
+so that the differences between communes stay readable whatever the scenario.
+"""
+
+
+def _metric_values(o: Outcomes, metric: str) -> np.ndarray:
+    c = o.communes
+    if metric == "unmet":
+        residents = c["residents"].to_numpy(float)
+        unmet = (c["latent"] - c["served"]).to_numpy(float)
+        return np.divide(unmet, residents, out=np.full(len(c), np.nan), where=residents > 0)
+    return c[metric].to_numpy(float)
+
+
+def commune_map(o: Outcomes, metric: str = "coverage_latent"):
+    """A run's commune map coloured by one metric of :data:`COMMUNE_METRICS`.
+
+    Real territories are drawn as commune outlines with a scale bar, named poles and bourgs,
+    the communes hosting a service site at the end of the run, and the attribution line;
+    generated territories as points sized by population.
+    """
+    t = o.territory
+    label, cmap, (lo, hi) = COMMUNE_METRICS[metric]
+    values = _metric_values(o, metric)
+    finite = values[np.isfinite(values)]
+    if lo is None:
+        lo = float(np.floor(np.percentile(finite, 2) / 0.05) * 0.05) if len(finite) else 0.0
+    if hi is None:
+        hi = float(np.ceil(np.percentile(finite, 98) / 0.05) * 0.05) if len(finite) else 1.0
+    hi = hi if hi > lo else lo + 0.05
+    rings = outlines(t)
+    xy = np.column_stack([t.x_km, t.y_km])
+    cells = rings if rings is not None else _voronoi_cells(xy)
+    fig, ax = plt.subplots(figsize=(6.6, 6.2))
+    art = _draw_communes(
+        ax, xy, t.population, values, rings=cells, cmap=cmap, norm=Normalize(lo, hi)
+    )
+    fig.colorbar(art, ax=ax, shrink=0.7, label=label, extend="both" if metric ==
+                 "coverage_latent" else "max")
+    sites = site_communes(o)
+    handles = []
+    if len(sites):
+        handles.append(
+            ax.scatter(*xy[sites].T, marker="s", s=22, facecolors="none", edgecolors="k",
+                       lw=0.9, zorder=6, label="commune with a service site")
+        )
+    _sites_legend(ax, handles)
+    _scale_bar(ax, xy)
+    _finish_map(ax)
+    _place_names(ax, xy, t.name, t.population, t.cls, max_labels=8)
+    ax.set_title(f"{o.summary['scenario']} on {t.label}: {label} by commune", fontsize=10)
+    _attribution(ax, t.attribution, rings)
     return fig
 
 
 def coverage_map(o: Outcomes):
-    """Commune map coloured by coverage of latent needs (size = population)."""
-    t, c = o.territory, o.communes
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
-    _roads(ax, t)
-    sc = ax.scatter(
-        c["x_km"],
-        c["y_km"],
-        s=_sizes(t.population),
-        c=c["coverage_latent"],
-        cmap="RdYlBu",
-        vmin=0.3,
-        vmax=0.9,
-        edgecolors="none",
-        zorder=1,
-    )
-    fig.colorbar(sc, ax=ax, shrink=0.8, label="coverage of latent needs")
-    ax.set_title(f"{o.summary['scenario']} on {t.label}: coverage by commune")
-    ax.set_aspect("equal")
-    ax.set_xlabel("km")
-    if t.attribution:
-        fig.text(0.01, 0.01, t.attribution, fontsize=6, color="0.4")
-    return fig
+    """Commune map coloured by coverage of latent needs (see :func:`commune_map`)."""
+    return commune_map(o, "coverage_latent")
 
 
 def lorenz_figure(o: Outcomes):
@@ -129,6 +350,8 @@ def run_figures(o: Outcomes) -> dict:
     """The figures of a run folder, by file stem."""
     figs = {
         "coverage_map": coverage_map(o),
+        "non_take_up_map": commune_map(o, "non_take_up"),
+        "access_map": commune_map(o, "e2sfca"),
         "lorenz": lorenz_figure(o),
         "coverage_over_time": coverage_figure(o),
     }
@@ -199,41 +422,57 @@ def lorenz_comparison_figure(results, order):
 
 
 def maps_figure(results, order):
-    """Small multiples: mean commune coverage per scenario (same territory: common seeds)."""
+    """Small multiples: mean commune coverage per scenario (same territory: common seeds).
+
+    Real territories are drawn as commune outlines (the three most populous communes named on
+    the first map), generated ones as points sized by population; one colour bar, one scale bar.
+    """
     cols = min(4, len(order))
     rows = int(np.ceil(len(order) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
     first = results[0]
     xy, pop = first.territory_xy, first.territory_population
+    rings = outlines(first.territory_label) if len(xy) else None
+    if rings is not None and len(rings) != len(xy):
+        rings = None
+    cells = rings if rings is not None else _voronoi_cells(xy)
+    span = np.ptp(xy, axis=0) if len(xy) else np.ones(2)
+    aspect = float(span[1] / span[0]) if span[0] > 0 else 1.0
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.8 * cols + 1.0, 2.8 * rows * min(max(aspect, 0.6), 1.4) + 0.6),
+        squeeze=False, layout="constrained",
+    )
     values = {
         n: np.nanmean([r.commune_coverage for r in results if r.scenario == n], axis=0)
         for n in order
     }
     all_v = np.concatenate([v[np.isfinite(v)] for v in values.values()])
     lo, hi = np.nanpercentile(all_v, [5, 95]) if len(all_v) else (0.0, 1.0)
-    sc = None
-    for ax, name in zip(axes.ravel(), order, strict=False):
-        sc = ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
-            c=values[name],
-            s=_sizes(pop) * 0.5,
-            cmap="RdYlBu",
-            vmin=lo,
-            vmax=hi,
-            edgecolors="none",
-        )
+    hi = hi if hi > lo else lo + 0.01
+    names = None
+    if rings is not None:
+        from softsim.territory.real import bundled_selection
+
+        names = bundled_selection(first.territory_label)[1]["name"].to_numpy(object)
+    art = None
+    for k, (ax, name) in enumerate(zip(axes.ravel(), order, strict=False)):
+        art = _draw_communes(ax, xy, pop, values[name], rings=cells, cmap="RdYlBu",
+                             norm=Normalize(lo, hi), point_scale=0.5)
+        if k == 0:
+            _scale_bar(ax, xy, fontsize=6)
+        _finish_map(ax)
+        if k == 0 and names is not None:
+            top = np.full(len(pop), 2)
+            top[np.argsort(-pop, kind="stable")[:3]] = 0
+            _place_names(ax, xy, names, pop, top, max_labels=3, fontsize=6)
         ax.set_title(name, fontsize=10)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
     for ax in axes.ravel()[len(order) :]:
         ax.axis("off")
-    if sc is not None:
-        fig.colorbar(sc, ax=axes.ravel().tolist(), shrink=0.7, label="coverage of latent needs")
-    fig.suptitle(f"Coverage by commune ({first.territory_label})")
-    if first.attribution:
-        fig.text(0.01, 0.005, first.attribution, fontsize=6, color="0.4")
+    if art is not None:
+        fig.colorbar(art, ax=axes.ravel().tolist(), shrink=0.6, label="coverage of latent needs")
+    fig.suptitle(f"Coverage by commune ({first.territory_label}), mean over replicates")
+    line = first.attribution or (SOURCE_LINE if rings is not None else GENERATED_LINE)
+    if line:
+        fig.supxlabel(line, fontsize=6.5, color="0.35", x=0.01, ha="left")
     return fig
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["add_at", "add_rows_at"]
+__all__ = ["add_at"]
 
 
 @nb.njit(cache=True)
@@ -24,13 +24,6 @@ def _add_array(target, idx, values):
         target[idx[j]] += values[j]
 
 
-@nb.njit(cache=True)
-def _add_rows(target, rows, values):
-    for j in range(len(rows)):
-        for k in range(values.shape[1]):
-            target[rows[j], k] += values[j, k]
-
-
 def add_at(target: np.ndarray, idx: np.ndarray, value) -> None:
     """``target[idx] += value`` for every occurrence of each index (``value`` scalar or array)."""
     if np.ndim(value) == 0:
@@ -38,7 +31,3 @@ def add_at(target: np.ndarray, idx: np.ndarray, value) -> None:
     else:
         _add_array(target, idx, np.asarray(value, dtype=target.dtype))
 
-
-def add_rows_at(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``target[rows[j], :] += values[j, :]`` for every j (2-D scatter-add by row)."""
-    _add_rows(target, rows, np.asarray(values, dtype=target.dtype))

@@ -10,16 +10,28 @@ and paid. Inside one's own commune a booked ride is no faster than one's own mea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from softsim.sections import TransportConfig
+from softsim.config import TransportConfig
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
 
-__all__ = ["MODE_CAR", "MODE_NOCAR", "MODE_TAD", "Transport"]
+__all__ = ["MODE_CAR", "MODE_NOCAR", "MODE_TAD", "Transport", "Trips"]
 
 MODE_CAR, MODE_NOCAR, MODE_TAD = 0, 1, 2
 """Indices of the travel-time matrices in :attr:`Transport.minutes`."""
+
+
+@dataclass(frozen=True)
+class Trips:
+    """A week's trips to sites: residents' own car km, booked rides and their km, lifts."""
+
+    resident_km: float
+    tad_trips: int
+    tad_km: float
+    lifts: int
 
 
 class Transport:
@@ -43,9 +55,9 @@ class Transport:
         self.rate = cfg.trips_per_1000_per_week * residents_per_commune / 1000.0 * served
         self.credit = np.zeros(t.n)
 
-    def planned_cost(self) -> float:
-        """Weekly cost of the trips at full funding."""
-        return float(self.rate.sum()) * self.cfg.cost_per_trip
+    def weekly_trips(self) -> float:
+        """Booked-ride credit accrued in a week at full funding, over all communes."""
+        return float(self.rate.sum())
 
     def assign(self, resident: np.ndarray, residents, lifts: np.ndarray, factor: float,
                rng: np.random.Generator) -> np.ndarray:
@@ -67,6 +79,21 @@ class Transport:
         mode[nocar[by_tad]] = MODE_TAD
         return mode
 
-    def consume(self, communes: np.ndarray) -> None:
-        """Use up the trips taken this week (one per entry, by home commune)."""
-        self.credit -= np.bincount(communes, minlength=len(self.credit))
+    def book(self, mode: np.ndarray, km: np.ndarray, home: np.ndarray,
+             has_car: np.ndarray) -> Trips:
+        """Tally the week's trips to sites and use up the booked rides taken.
+
+        Args:
+            mode: Travel mode of each need served at a site.
+            km: One-way road km of each such trip.
+            home: Home commune of its resident.
+            has_car: Whether its resident has a car (a lift is a car trip without one).
+        """
+        car, tad = mode == MODE_CAR, mode == MODE_TAD
+        self.credit -= np.bincount(home[tad], minlength=len(self.credit))
+        return Trips(
+            resident_km=2.0 * float(km[car].sum()),
+            tad_trips=int(tad.sum()),
+            tad_km=2.0 * float(km[tad].sum()),  # the minibus drives there and back
+            lifts=int((car & ~has_car).sum()),
+        )

@@ -1,1 +1,1 @@
-"""Data shipped with softsim (the French communes file and its attribution)."""
+"""Data shipped with softsim: the French communes table, their outlines, and attribution."""

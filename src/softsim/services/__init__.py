@@ -1,16 +1,21 @@
 """Service channels: fixed sites, pop-up modules, mobile agents, buses, associations, digital."""
 
 from softsim.services.associations import Association, AssociationSector
-from softsim.services.digital import digital_attempts, has_broadband
-from softsim.services.fixed import (
-    FixedSite,
-    Provider,
-    SiteArrays,
-    candidate_communes,
-    place_sites,
-    slot_mask,
+from softsim.services.digital import (
+    digital_attempts,
+    has_broadband,
+    learn_from_mediation,
+    roll_out_broadband,
 )
-from softsim.services.mobile import Bus, MobileAgent, plan_tours
+from softsim.services.fixed import FixedSite
+from softsim.services.mobile import (
+    Bus,
+    HomeVisits,
+    MobileAgent,
+    home_visits,
+    plan_bus_stops,
+    plan_tours,
+)
 from softsim.services.modules import PopUpModule
 
 __all__ = [
@@ -18,14 +23,14 @@ __all__ = [
     "AssociationSector",
     "Bus",
     "FixedSite",
+    "HomeVisits",
     "MobileAgent",
     "PopUpModule",
-    "Provider",
-    "SiteArrays",
-    "candidate_communes",
     "digital_attempts",
     "has_broadband",
-    "place_sites",
+    "home_visits",
+    "learn_from_mediation",
+    "plan_bus_stops",
     "plan_tours",
-    "slot_mask",
+    "roll_out_broadband",
 ]

@@ -11,14 +11,14 @@ Every week, for each association (a Mesa ``FixedAgent``):
   slots (evenings and Saturday by default), to residents within ``reach_min`` minutes (local
   help is local), and ``volunteers × carpool_lifts_per_volunteer``
   car-pool lifts to residents of its commune without a car;
-* recruits ~ Poisson(``recruit_per_year``/52 × max(0, potential × (1 + cofunding) − volunteers));
-* quits ~ Binomial(volunteers, ``quit_per_year``/52 / (1 + cofunding) + ``overload_quit_per_week``
+* recruits ~ Poisson(``recruit_per_year``/W × max(0, potential × (1 + cofunding) − volunteers));
+* quits ~ Binomial(volunteers, ``quit_per_year``/W / (1 + cofunding) + ``overload_quit_per_week``
   if it used at least 95 % of its capacity: burnout);
 * below ``min_volunteers`` it dissolves.
 
 A commune without an association sees one emerge with weekly probability
-``emergence_per_year``/52 × d_c × (1 + incentives). Fragility and unequal dynamism are not
-written anywhere: they follow from these rules.
+``emergence_per_year``/W × d_c × (1 + incentives), W being ``simulation.weeks_per_year``.
+Fragility and unequal dynamism are not written anywhere: they follow from these rules.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from softsim.sections import AssociationsConfig
+from softsim.config import AssociationsConfig
 
 __all__ = ["Association", "AssociationSector"]
 
@@ -42,7 +42,6 @@ class Association(FixedAgent):
         self.types = types
         self.slots = slots
         self.used = 0
-        self.hours_total = 0.0
 
 
 class AssociationSector:
@@ -55,6 +54,7 @@ class AssociationSector:
         type_ids: Service type ids associations offer.
         slots: Their slot mask.
         rng: The ``associations`` stream.
+        weeks_per_year: Weeks in a year (yearly rates become weekly ones).
     """
 
     def __init__(
@@ -65,8 +65,10 @@ class AssociationSector:
         type_ids: list[int],
         slots: int,
         rng: np.random.Generator,
+        weeks_per_year: int,
     ) -> None:
         self.model = model
+        self.weeks_per_year = weeks_per_year
         self.cfg = cfg
         self.rng = rng
         self.type_ids = sorted(type_ids)
@@ -123,12 +125,11 @@ class AssociationSector:
         for commune in sorted(self.by_commune):
             a = self.by_commune[commune]
             hours += a.volunteers * c.hours_per_volunteer
-            a.hours_total += a.volunteers * c.hours_per_volunteer
             cap = self.capacity(a)
             overloaded = cap > 0 and a.used >= 0.95 * cap
             gap = max(0.0, self.potential[commune] * engagement * (1.0 + cofunding) - a.volunteers)
-            recruits = rng.poisson(c.recruit_per_year / 52.0 * gap)
-            p_quit = c.quit_per_year / 52.0 / (1.0 + cofunding)
+            recruits = rng.poisson(c.recruit_per_year / self.weeks_per_year * gap)
+            p_quit = c.quit_per_year / self.weeks_per_year / (1.0 + cofunding)
             if overloaded:
                 p_quit += c.overload_quit_per_week
             quits = rng.binomial(a.volunteers, min(p_quit, 1.0))
@@ -139,7 +140,7 @@ class AssociationSector:
                 del self.by_commune[commune]
                 self.dissolved += 1
         n = len(self.dynamism)
-        p_new = c.emergence_per_year / 52.0 * self.dynamism * (1.0 + incentives)
+        p_new = c.emergence_per_year / self.weeks_per_year * self.dynamism * (1.0 + incentives)
         draws = rng.random(n) < np.minimum(p_new, 1.0)
         for commune in np.flatnonzero(draws):
             commune = int(commune)

@@ -7,7 +7,7 @@ import numpy as np
 from softsim.config import DigitalConfig
 from softsim.population import Residents
 
-__all__ = ["digital_attempts", "has_broadband"]
+__all__ = ["digital_attempts", "has_broadband", "learn_from_mediation", "roll_out_broadband"]
 
 
 def has_broadband(resident: np.ndarray, residents: Residents, coverage: np.ndarray) -> np.ndarray:
@@ -40,3 +40,50 @@ def digital_attempts(
     p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
     success = tried & (u < p)
     return success, tried & ~success
+
+
+def roll_out_broadband(
+    coverage: np.ndarray, residents_c: np.ndarray, money: float, connection_cost: float
+) -> float:
+    """Connect homes with ``money``, in proportion to each commune's homes still unconnected.
+
+    Args:
+        coverage: Broadband coverage of each commune (updated in place).
+        residents_c: Simulated residents of each commune.
+        money: This week's rollout money.
+        connection_cost: Cost of connecting one resident.
+
+    Returns:
+        The money spent.
+    """
+    if money <= 0:
+        return 0.0
+    uncovered = (1.0 - coverage) * residents_c
+    total = uncovered.sum()
+    if total <= 0:
+        return 0.0
+    connected = min(total, money / connection_cost)
+    coverage += (connected * uncovered / total / np.maximum(residents_c, 1)).astype(np.float32)
+    np.minimum(coverage, 1.0, out=coverage)
+    return connected * connection_cost
+
+
+def learn_from_mediation(
+    mediated: np.ndarray,
+    resident: np.ndarray,
+    residents: Residents,
+    skill_gain: float,
+    rng: np.random.Generator,
+) -> None:
+    """Low-skill residents whose failed attempt was mediated become skilled w.p. ``skill_gain``.
+
+    Args:
+        mediated: Per pending need: served by mediation this week.
+        resident: Per pending need: its resident.
+        residents: The residents (``low_skill`` is updated).
+        skill_gain: Probability of learning.
+        rng: The ``outcomes`` stream.
+    """
+    low = mediated & residents.low_skill[resident]
+    learn = rng.random(int(low.sum())) < skill_gain
+    residents.low_skill[resident[low][learn]] = False

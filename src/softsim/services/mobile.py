@@ -14,11 +14,16 @@ visited during the last ``revisit_weeks`` weeks; each stop is, for that week, a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numba as nb
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-__all__ = ["MobileAgent", "Bus", "plan_tours"]
+from softsim.territory import Territory
+from softsim.territory.core import VILLAGE
+
+__all__ = ["Bus", "HomeVisits", "MobileAgent", "home_visits", "plan_bus_stops", "plan_tours"]
 
 
 @nb.njit(cache=True)
@@ -119,7 +124,6 @@ class Bus(CellAgent):
         # shared by the buses of a territory, so that no bus revisits a village too soon
         self.last_visit = {} if last_visit is None else last_visit
         self.stops: list[int] = []
-        self.km_total = 0.0
 
     def plan_week(
         self,
@@ -156,5 +160,72 @@ class Bus(CellAgent):
             day = self.stops[i : i + 2]
             path = [base, *day, base]
             km += sum(float(road_km[a, b]) for a, b in zip(path[:-1], path[1:], strict=True))
-        self.km_total += km
         return km
+
+
+@dataclass(frozen=True)
+class HomeVisits:
+    """A week of home visits: which pending needs were visited, km driven, legs of the tours."""
+
+    visited: np.ndarray
+    km: float
+    legs_from: np.ndarray
+    legs_to: np.ndarray
+
+    @classmethod
+    def none(cls, n_needs: int) -> HomeVisits:
+        """No visit this week."""
+        return cls(np.zeros(n_needs, bool), 0.0, np.zeros(0, np.int32), np.zeros(0, np.int32))
+
+
+def home_visits(
+    agents: list[MobileAgent],
+    requests: np.ndarray,
+    request_commune: np.ndarray,
+    n_needs: int,
+    minutes_each: float,
+    visit_min: float,
+    territory: Territory,
+) -> HomeVisits:
+    """Tour the requests (pending needs, oldest first) with every agent; book their totals.
+
+    Args:
+        agents: The mobile agents (their ``km_total`` and ``visits_total`` are updated).
+        requests: Indices of the requesting needs in the pending pool, in tour priority.
+        request_commune: Home commune of each request.
+        n_needs: Size of the pending pool.
+        minutes_each: Working minutes of each agent this week.
+        visit_min: Minutes at each visit.
+        territory: Travel times and road km.
+    """
+    if not agents:
+        return HomeVisits.none(n_needs)
+    served_by, km, _, legs_from, legs_to, _ = plan_tours(
+        request_commune,
+        [int(a.base.coordinate) for a in agents],
+        np.full(len(agents), minutes_each),
+        visit_min,
+        territory.car_min,
+        territory.road_km,
+    )
+    visited = np.zeros(n_needs, bool)
+    visited[requests[served_by >= 0]] = True
+    for a, agent in enumerate(agents):
+        agent.km_total += float(km[a])
+        agent.visits_total += int((served_by == a).sum())
+    return HomeVisits(visited, float(km.sum()), legs_from, legs_to)
+
+
+def plan_bus_stops(
+    buses: list[Bus],
+    week: int,
+    territory: Territory,
+    ranking: np.ndarray,
+    stops_each: int,
+    revisit_weeks: int,
+) -> None:
+    """Choose every bus's stops this week among the villages, best ``ranking`` first."""
+    villages = np.flatnonzero(territory.cls == VILLAGE)
+    taken: set[int] = set()
+    for bus in buses:
+        bus.plan_week(week, villages, ranking, stops_each, revisit_weeks, taken)

@@ -7,9 +7,10 @@ from softsim.errors import TerritoryError
 from softsim.rng import SeedTree
 from softsim.territory.core import CLASSES, Territory
 from softsim.territory.generators import grid, synthetic
+from softsim.territory.outlines import outlines
 from softsim.territory.real import from_csv, from_department, from_epci
 
-__all__ = ["CLASSES", "Territory", "TerritoryError", "build_territory"]
+__all__ = ["CLASSES", "Territory", "TerritoryError", "build_territory", "outlines"]
 
 
 def build_territory(cfg: TerritoryConfig, travel: TravelConfig, seeds: SeedTree) -> Territory:
