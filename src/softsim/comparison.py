@@ -223,7 +223,7 @@ def report_markdown(
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # tables do not compare with ==
 class Comparison:
     """What a comparison produced: every run, the tables with their CIs, the report's words.
 
