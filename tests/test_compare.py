@@ -104,3 +104,64 @@ def test_interrupted_compare_leaves_nothing(tmp_path, capsys, monkeypatch):
     assert code == 130
     assert "nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+SETS = ["territory.population=4000", "territory.n_communes=30",
+        "budget.per_1000_per_week=100000", "simulation.years=1"]
+
+
+def test_compare_from_python_is_what_the_cli_writes(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    import softsim
+    from softsim.comparison import Comparison
+
+    result = softsim.compare(["hard", "soft"], replicates=2, overrides=SETS, seed=3)
+    assert isinstance(result, Comparison) and softsim.Comparison is Comparison
+    assert result.order == ["hard", "soft"] and result.reference == "hard"
+    assert [(r.scenario, r.replicate) for r in result.results] == [
+        ("hard", 0), ("hard", 1), ("soft", 0), ("soft", 1)]
+    assert result.table["scenario"].tolist() == ["hard", "soft"]
+    runs = result.runs.set_index(["scenario", "replicate"])["coverage_latent"]
+    paired = (runs["soft"] - runs["hard"]).mean()
+    assert result.differences["soft"]["coverage_latent"][0] == pytest.approx(paired)
+    assert set(result.differences) == {"soft"}
+    assert result.paragraphs[0].startswith("**hard** (the reference)")
+    assert result.paragraphs[1].startswith("**soft**")
+    assert "## Figures" not in result.report()
+    assert "![tradeoff](figures/tradeoff.png)" in result.report(["tradeoff"])
+    assert "| hard |" in result.headline()
+    figures = result.figures()
+    try:
+        assert set(figures) == {"tradeoff", "coverage_over_time", "lorenz", "maps", "group_gaps"}
+    finally:
+        plt.close("all")
+
+    out = tmp_path / "cmp"
+    code, _, _ = compare(capsys, "hard", "soft", *SMALL, "--replicates", "2", "--seed", "3",
+                         "--workers", "1", "--quiet", "--out", str(out))
+    assert code == 0
+    assert (out / "runs.csv").read_text() == result.runs.to_csv(index=False)
+    assert (out / "comparison.csv").read_text() == result.table.to_csv(index=False)
+    report = (out / "report.md").read_text()
+    assert report == result.report(list(figures))
+
+
+def test_compare_from_python_refuses_bad_input_before_any_run(monkeypatch):
+    import softsim
+    from softsim.config import load_config
+    from softsim.errors import SoftsimError
+
+    def fail(*args, **kwargs):
+        raise AssertionError("ran")
+
+    monkeypatch.setattr(softsim.experiment, "run_replicates", fail)
+    hard = load_config("hard", SETS)
+    with pytest.raises(SoftsimError, match="each scenario may appear once"):
+        softsim.compare([hard, "hard"], overrides=SETS)
+    with pytest.raises(SoftsimError, match="unknown scenario 'nosuch'"):
+        softsim.compare(["hard", "nosuch"])
+    with pytest.raises(SoftsimError, match="replicates"):
+        softsim.compare(["hard"], replicates=0)
+    with pytest.raises(SoftsimError, match="at least one scenario"):
+        softsim.compare([])

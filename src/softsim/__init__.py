@@ -1,7 +1,9 @@
 """softsim: an agent-based simulator of a soft territory.
 
-Under each scenario, who gets served, who does not, and at what cost. The pure entry point is
-:func:`softsim.run`: ``run(config, seed) -> Outcomes``.
+Under each scenario, who gets served, who does not, and at what cost. The pure entry points are
+:func:`softsim.run`, ``run(config, seed) -> Outcomes``, and :func:`softsim.compare`,
+``compare(scenarios, replicates=…) -> Comparison``. Neither writes a file
+(:mod:`softsim.store` does).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -11,7 +13,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Outcomes", "run", "__version__"]
+__all__ = ["Comparison", "Outcomes", "compare", "run", "__version__"]
 
 
 def __getattr__(name: str):
@@ -20,4 +22,8 @@ def __getattr__(name: str):
         from softsim import engine
 
         return getattr(engine, name)
+    if name in ("compare", "Comparison"):
+        from softsim import comparison
+
+        return getattr(comparison, name)
     raise AttributeError(name)

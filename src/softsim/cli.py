@@ -1,14 +1,19 @@
 """The ``softsim`` command line: ``run``, ``compare``, ``territory show``, ``scenarios``.
 
-User errors (bad scenario, bad field, bad territory) print one line and exit with code 2,
-without a traceback and without writing anything.
+User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
+print one line and exit with code 2, without a traceback and without writing anything; they are
+checked before any simulation. Ctrl-C (SIGINT), SIGTERM and SIGHUP end a command within seconds
+with exit code 128 + the signal's number (130, 143, 129), one line, and nothing written; further
+signals while it stops are ignored, so that the cleanup cannot be cut short.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,11 +22,38 @@ from rich.table import Table
 
 from softsim.errors import SoftsimError
 
-__all__ = ["main"]
+__all__ = ["Terminated", "main"]
 
 EXIT_USAGE = 2
-DEFAULT_SCENARIOS = ("hard", "soft", "digital", "network", "information", "local", "normative")
-DEFAULT_REPLICATES = 10
+EXIT_FAILURE = 1
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that end a command cleanly (exit code 128 + the signal's number)."""
+
+
+class Terminated(BaseException):
+    """The process received SIGTERM or SIGHUP: stop like on Ctrl-C, writing nothing.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that ``except Exception`` lets it pass.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Ending:
+    """Handler of the ending signals: the first one interrupts, later ones are ignored."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame) -> None:
+        if self.signum is not None:
+            return  # already stopping: a second Ctrl-C must not cut the cleanup short
+        self.signum = signum
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(signum)
 
 
 def _non_negative_int(text: str) -> int:
@@ -79,13 +111,12 @@ def _parser() -> argparse.ArgumentParser:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help=f"scenario names or .toml files (default: {' '.join(DEFAULT_SCENARIOS)})",
+        help="scenario names or .toml files (default: the seven bundled scenarios, hard first)",
     )
     c.add_argument(
         "--replicates",
         type=_positive_int,
-        default=DEFAULT_REPLICATES,
-        help=f"seeded replicates per scenario (default {DEFAULT_REPLICATES})",
+        help="seeded replicates per scenario (default 10)",
     )
     c.add_argument(
         "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
@@ -117,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("spec", help="synthetic, grid, dep:<code>, epci:<siren> or a CSV path")
     show.add_argument("--seed", type=_non_negative_int, default=1)
     show.add_argument("--out", type=Path, help="write the map to this .png")
+    show.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return p
@@ -208,10 +240,9 @@ def _cmd_run(args, console: Console) -> int:
         )
         console.print("each week, in order:\n" + plan(), highlight=False)
         return 0
-    out = args.out or Path("results") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    from softsim.store import check_free, write_run
+    from softsim.store import write_run
 
-    check_free(out)  # fail before simulating, not after
+    out, unique = _output_folder(args.out, cfg.name)  # fail before simulating, not after
     outcomes = _simulate(cfg, args.seed, quiet=args.quiet, console=console)
 
     figures = None
@@ -219,25 +250,39 @@ def _cmd_run(args, console: Console) -> int:
         from softsim.report import run_figures
 
         figures = run_figures(outcomes)
-    write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]])
+    out = write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]], unique=unique)
     if not args.quiet:
         _summary_tables(outcomes.summary, console)
     console.print(f"results written to {out}/", highlight=False)
     return 0
 
 
+def _output_folder(out: Path | None, name: str) -> tuple[Path, bool]:
+    """The results folder and whether it is a default name (made unique when written).
+
+    Checked now, before any work: see :func:`softsim.store.check_target`.
+    """
+    from softsim.store import check_target
+
+    if out is not None:
+        return check_target(out), False
+    default = Path("results") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return check_target(default, unique=True), True
+
+
 def _with_progress(work, label: str, unit: str, total: int, quiet: bool):
-    """Call ``work(progress)`` under a progress bar on stderr (none if quiet)."""
+    """Call ``work(progress)`` under a progress bar on stderr (none if quiet or not a terminal)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    if quiet:
+    stderr = Console(stderr=True)
+    if quiet or not stderr.is_terminal:
         return work(None)
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
         TextColumn(f"{unit} {{task.completed:.0f}}/{{task.total:.0f}}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=stderr,
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
@@ -254,63 +299,31 @@ def _simulate(cfg, seed: int, *, quiet: bool, console: Console):
 def _cmd_compare(args, console: Console) -> int:
     import matplotlib.pyplot as plt
 
-    from softsim import comparison as cmp
-    from softsim.config import load_config
-    from softsim.experiment import run_replicates
-    from softsim.report import comparison_figures
-    from softsim.store import check_free, write_comparison
-
-    names = args.scenarios or list(DEFAULT_SCENARIOS)
-    future = _future_section(args.future)
-    configs = [load_config(n, _run_overrides(args), **future) for n in names]
-    order = [c.name for c in configs]
-    if len(set(order)) != len(order):
-        raise SoftsimError(f"scenarios: each scenario may appear once, got {' '.join(order)}")
-    out = args.out or Path("results") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
-    check_free(out)
-
-    results = _with_progress(
-        lambda progress: run_replicates(configs, args.seed, args.replicates, args.workers,
-                                        progress),
-        "compare", "run", len(configs) * args.replicates, args.quiet)
-
-    runs = cmp.runs_table(results)
-    table = cmp.comparison_table(runs, order)
-    reference = order[0]
-    paragraphs = [
-        cmp.scenario_paragraph(
-            c.name, c.description, cmp.paired_differences(runs, c.name, reference), reference
-        )
-        for c in configs[1:]
-    ]
-    paragraphs.insert(0, f"**{reference}** (the reference) — {configs[0].description}")
-    settings = {
-        "scenarios": ", ".join(order),
-        "territory": results[0].territory_label,
-        "replicates": args.replicates,
-        "years": configs[0].simulation.years,
-        "future": configs[0].futures.name,
-        "root seed": args.seed,
-        "population scale": configs[0].population.scale,
-    }
-    figures = comparison_figures(results, table, order)
-    report = cmp.report_markdown(settings, table, paragraphs, list(figures))
-    write_comparison(
-        out,
-        runs,
-        table,
-        report,
-        figures,
-        {
-            "command": ["softsim", *sys.argv[1:]],
-            "settings": settings,
-            "seeds": sorted({r.seed for r in results}),
-            "data_attribution": results[0].attribution or None,
-        },
+    from softsim.comparison import (
+        DEFAULT_REPLICATES,
+        DEFAULT_SCENARIOS,
+        compare,
+        resolve_scenarios,
     )
-    plt.close("all")
+    from softsim.store import write_comparison
+
+    out, unique = _output_folder(args.out, "compare")
+    replicates = args.replicates or DEFAULT_REPLICATES
+    # resolved (and any error reported) before the progress bar appears
+    configs = resolve_scenarios(args.scenarios or DEFAULT_SCENARIOS, _run_overrides(args),
+                                args.future)
+    result = _with_progress(
+        lambda progress: compare(configs, replicates=replicates, seed=args.seed,
+                                 workers=args.workers, progress=progress),
+        "compare", "run", len(configs) * replicates, args.quiet)
+    figures = result.figures()
+    try:
+        out = write_comparison(out, result, figures, command=["softsim", *sys.argv[1:]],
+                               unique=unique)
+    finally:
+        plt.close("all")
     if not args.quiet:
-        _comparison_table(table, console)
+        _comparison_table(result.table, console)
     console.print(f"report written to {out}/report.md", highlight=False)
     return 0
 
@@ -353,8 +366,11 @@ def _comparison_table(table, console: Console) -> None:
 def _cmd_territory(args, console: Console) -> int:
     from softsim.config import load_config
     from softsim.rng import SeedTree
+    from softsim.store import check_file_target
     from softsim.territory import build_territory
 
+    if args.out is not None:
+        check_file_target(args.out, force=args.force)  # before building the territory
     cfg = load_config("hard", [f"territory.spec={_toml_string(args.spec)}"])
     t = build_territory(cfg.territory, cfg.travel, SeedTree(args.seed))
     table = Table(title=f"territory {t.label}")
@@ -396,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
     }
+    ending = _Ending()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, ending) for s in ENDING_SIGNALS}
     try:
         return commands[args.command](args, console)
     except SoftsimError as exc:
@@ -403,7 +423,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("softsim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"softsim: stopped by {name}; nothing was written", file=sys.stderr)
+        return 128 + exc.signum
+    except Exception as exc:
+        experiment = sys.modules.get("softsim.experiment")  # not imported by every command
+        if experiment is None or not isinstance(exc, experiment.WorkerLost):
+            raise
+        print(f"softsim: error: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        if argv is None and ending.signum is not None:
+            # The command line is stopping: ignore further signals up to its very exit. SIG_IGN
+            # and not a Python handler, which the interpreter resets to the default action
+            # while it finalises (a late Ctrl-C would then kill it with exit status -2).
+            for s in previous:
+                signal.signal(s, signal.SIG_IGN)
+        else:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
 
 if __name__ == "__main__":

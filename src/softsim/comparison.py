@@ -1,17 +1,37 @@
-"""Scenario comparison: tables with 95 % confidence intervals, and the report's words.
+"""Scenario comparison: :func:`compare`, tables with 95 % confidence intervals, the report's words.
 
 Computes only; :mod:`softsim.store` writes, :mod:`softsim.report` draws.
+
+```python
+from softsim import compare
+from softsim.store import write_comparison
+
+cmp = compare(["hard", "soft"], replicates=4, overrides=["simulation.years=1"], workers=2)
+print(cmp.table[["scenario", "coverage_latent_mean", "coverage_latent_ci95"]])
+print(cmp.differences["soft"]["coverage_latent"])   # (mean, 95 % CI half-width), paired
+write_comparison("results/hard-vs-soft", cmp, cmp.figures())
+```
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from softsim.config import Config
+from softsim.errors import SoftsimError
 from softsim.experiment import RunResult
 
 __all__ = [
+    "Comparison",
+    "DEFAULT_REPLICATES",
+    "DEFAULT_SCENARIOS",
+    "compare",
+    "resolve_scenarios",
     "COLUMNS",
     "GAP_GROUPS",
     "HEADLINE",
@@ -22,6 +42,12 @@ __all__ = [
     "markdown_table",
     "report_markdown",
 ]
+
+DEFAULT_SCENARIOS = ("hard", "soft", "digital", "network", "information", "local", "normative")
+"""The scenarios of the main job, the reference (``hard``) first."""
+
+DEFAULT_REPLICATES = 10
+"""Replicates per scenario of the main job."""
 
 HEADLINE = ("coverage_latent", "non_take_up", "gini", "theil_between_share_communes",
             "gap_age_75plus", "coverage_workers", "coverage_dependent", "cost_per_served")
@@ -172,7 +198,10 @@ def scenario_paragraph(name: str, description: str, diff: dict, reference: str) 
 def report_markdown(
     settings: dict, table: pd.DataFrame, paragraphs: list[str], figures: list[str]
 ) -> str:
-    """The text of report.md: settings, the table, the figures and one paragraph a scenario."""
+    """The text of report.md: settings, the table, the figures and one paragraph a scenario.
+
+    ``figures`` are file stems under ``figures/``; with none, the report has no figure section.
+    """
     lines = ["# Scenario comparison", ""]
     lines += [f"- **{k}**: {v}" for k, v in settings.items()]
     lines += [
@@ -184,9 +213,164 @@ def report_markdown(
     ]
     lines += ["## Headline", "", markdown_table(table, list(HEADLINE)), ""]
     lines += ["## Full table", "", markdown_table(table), ""]
-    lines += ["## Figures", ""]
-    lines += [f"![{name}](figures/{name}.png)" for name in figures]
-    lines += ["", "## Scenarios", ""]
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"![{name}](figures/{name}.png)" for name in figures]
+        lines += [""]
+    lines += ["## Scenarios", ""]
     for p in paragraphs:
         lines += [p, ""]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)  # tables do not compare with ==
+class Comparison:
+    """What a comparison produced: every run, the tables with their CIs, the report's words.
+
+    Attributes:
+        configs: The resolved scenarios, in order; the first is the reference.
+        seed: Root seed of the experiment.
+        replicates: Replicates per scenario.
+        results: One :class:`~softsim.experiment.RunResult` per run, ordered by scenario then
+            replicate: the data of the figures (weekly coverage, commune coverage, Lorenz
+            curve, territory).
+        runs: One row per run (see :func:`runs_table`).
+        table: Per scenario, mean and 95 % CI half-width of every column (see
+            :func:`comparison_table`).
+        differences: ``{scenario: {column: (mean, ci95)}}``, paired differences with the
+            reference, for every scenario but the reference.
+        settings: The settings listed at the top of the report.
+        paragraphs: One generated paragraph per scenario, the reference first.
+    """
+
+    configs: tuple[Config, ...]
+    seed: int
+    replicates: int
+    results: tuple[RunResult, ...]
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    differences: dict[str, dict[str, tuple[float, float]]]
+    settings: dict
+    paragraphs: tuple[str, ...]
+
+    @property
+    def order(self) -> list[str]:
+        """Scenario names, in order."""
+        return [c.name for c in self.configs]
+
+    @property
+    def reference(self) -> str:
+        """The scenario the others are compared with (the first)."""
+        return self.configs[0].name
+
+    def headline(self) -> str:
+        """The short table (the :data:`HEADLINE` columns) in Markdown."""
+        return markdown_table(self.table, list(HEADLINE))
+
+    def report(self, figures: Sequence[str] = ()) -> str:
+        """The text of report.md, linking ``figures/<name>.png`` for each name given."""
+        return report_markdown(self.settings, self.table, list(self.paragraphs), list(figures))
+
+    def figures(self) -> dict:
+        """Draw the report's figures: ``{file stem: matplotlib Figure}`` (close them after)."""
+        from softsim.report import comparison_figures
+
+        return comparison_figures(list(self.results), self.table, self.order)
+
+
+def resolve_scenarios(
+    scenarios: Sequence[str | Config], overrides: Sequence[str] = (), future: str | None = None
+) -> tuple[Config, ...]:
+    """Resolve the scenarios of a comparison; see :func:`compare` for the arguments.
+
+    Raises:
+        SoftsimError: A scenario, override or future is invalid, or a scenario is repeated.
+    """
+    from softsim.config import load_config
+
+    if not scenarios:
+        raise SoftsimError("scenarios: expected at least one scenario")
+    sections = {}
+    if future is not None:
+        from softsim.futures import load_future
+
+        sections["futures"] = load_future(future)
+    configs = tuple(
+        s if isinstance(s, Config) else load_config(s, list(overrides), **sections)
+        for s in scenarios
+    )
+    order = [c.name for c in configs]
+    if len(set(order)) != len(order):
+        raise SoftsimError(f"scenarios: each scenario may appear once, got {' '.join(order)}")
+    return configs
+
+
+def compare(
+    scenarios: Sequence[str | Config] = DEFAULT_SCENARIOS,
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = 1,
+    overrides: Sequence[str] = (),
+    future: str | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run scenarios side by side with common random numbers and compare them.
+
+    The territory is drawn once from ``seed``; replicate ``r`` of every scenario shares its
+    seeds, so the differences with the reference (the first scenario) are paired. The result
+    does not depend on ``workers``. Nothing is written: see
+    :func:`softsim.store.write_comparison`.
+
+    Args:
+        scenarios: Bundled scenario names, TOML paths or resolved configs; each at most once.
+        replicates: Seeded replicates per scenario (≥ 1).
+        seed: Root seed of the experiment.
+        overrides: ``section.key=value`` strings applied to every scenario given by name.
+        future: A future (bundled name or TOML path) applied to every scenario given by name.
+        workers: Local processes (1 runs in this process).
+        progress: Called as ``progress(done, total)`` after each run.
+
+    Returns:
+        The :class:`Comparison`: runs, tables, confidence intervals and report text.
+
+    Raises:
+        SoftsimError: A scenario, override or future is invalid, or a scenario is repeated;
+            raised before any simulation.
+    """
+    from softsim.experiment import run_replicates
+
+    if replicates < 1:
+        raise SoftsimError(f"replicates: expected an integer of at least 1, got {replicates}")
+    configs = resolve_scenarios(scenarios, overrides, future)
+    order = [c.name for c in configs]
+    results = tuple(run_replicates(configs, seed, replicates, workers, progress))
+    runs = runs_table(list(results))
+    table = comparison_table(runs, order)
+    reference = configs[0]
+    differences = {c.name: paired_differences(runs, c.name, reference.name) for c in configs[1:]}
+    paragraphs = [f"**{reference.name}** (the reference) — {reference.description}"]
+    paragraphs += [
+        scenario_paragraph(c.name, c.description, differences[c.name], reference.name)
+        for c in configs[1:]
+    ]
+    settings = {
+        "scenarios": ", ".join(order),
+        "territory": results[0].territory_label,
+        "replicates": replicates,
+        "years": reference.simulation.years,
+        "future": reference.futures.name,
+        "root seed": seed,
+        "population scale": reference.population.scale,
+    }
+    return Comparison(
+        configs=configs,
+        seed=seed,
+        replicates=replicates,
+        results=results,
+        runs=runs,
+        table=table,
+        differences=differences,
+        settings=settings,
+        paragraphs=tuple(paragraphs),
+    )

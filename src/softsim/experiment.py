@@ -12,8 +12,14 @@ depend on it.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +28,17 @@ from softsim import metrics as m
 from softsim.config import Config
 from softsim.rng import SeedTree
 
-__all__ = ["RunResult", "replicate_seeds", "run_replicates"]
+__all__ = ["RunResult", "WorkerLost", "replicate_seeds", "run_replicates"]
+
+PARENT_POLL_S = 0.5
+"""How often a worker checks that the process that started it is still alive."""
+
+STOP_GRACE_S = 3.0
+"""How long stopped workers get to exit after SIGTERM before they are killed."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended abruptly (killed, or out of memory): the runs are lost."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,11 @@ def run_replicates(
 ) -> list[RunResult]:
     """Run every config ``replicates`` times with common random numbers.
 
+    With ``workers > 1`` the runs go to a pool of spawned processes. If this call is
+    interrupted (``KeyboardInterrupt``, or any exception raised by a signal handler), or a run
+    fails, the workers are stopped before the exception propagates: no process outlives it.
+    Workers ignore SIGINT (the parent decides) and exit by themselves if the parent dies.
+
     Args:
         configs: Resolved scenarios (their ``name`` labels the results).
         seed: Root seed of the experiment.
@@ -89,30 +110,127 @@ def run_replicates(
 
     Returns:
         One result per (scenario, replicate), ordered by scenario then replicate.
+
+    Raises:
+        WorkerLost: A worker process ended abruptly (it was killed).
     """
     if replicates < 1:
         raise ValueError("replicates: expected at least 1")
     seeds = replicate_seeds(seed, replicates)
     tasks = [(cfg, r, s, seed) for cfg in configs for r, s in enumerate(seeds)]
     results: dict[tuple[int, int], RunResult] = {}
+
+    def done(i: int, result: RunResult) -> None:
+        results[(i // replicates, tasks[i][1])] = result
+        if progress:
+            progress(len(results), len(tasks))
+
     if workers <= 1:
         for i, task in enumerate(tasks):
-            results[(i // replicates, task[1])] = _run_task(task)
-            if progress:
-                progress(len(results), len(tasks))
+            done(i, _run_task(task))
     else:
-        # spawn, not fork: the parent holds threads (numba, BLAS) that fork would not copy
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-            futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
-            try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    results[(i // replicates, tasks[i][1])] = fut.result()
-                    if progress:
-                        progress(len(results), len(tasks))
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        _run_in_pool(tasks, min(workers, len(tasks)), done)
     return [results[key] for key in sorted(results)]
+
+
+def _run_in_pool(tasks: list, workers: int, done: Callable[[int, RunResult], None]) -> None:
+    # spawn, not fork: the parent holds threads (numba, BLAS) that fork would not copy
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=spawn,
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    try:
+        # The pool starts its workers inside submit(). The signal mask survives fork and exec:
+        # a worker started with SIGINT blocked never receives the Ctrl-C a terminal sends to
+        # the whole process group, even while it is still importing (no traceback from it).
+        # Blocked, not ignored, in this process: a Ctrl-C pressed meanwhile is delivered here
+        # when the block ends, not lost.
+        with _sigint_blocked():
+            futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
+        for fut in as_completed(futures):
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                raise WorkerLost(
+                    "a worker process ended abruptly (killed, or out of memory?)"
+                ) from None
+            done(futures[fut], result)
+    except BaseException:
+        with _signals_ignored(signal.SIGINT, signal.SIGTERM):
+            _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: cancel what is queued, end the workers, join them.
+
+    ``ProcessPoolExecutor.shutdown`` waits for the running tasks to finish (minutes here) and
+    Python before 3.14 has no public way to end the workers (``terminate_workers`` is new in
+    3.14), so this reaches the pool's process table and manager thread. An exit that would
+    otherwise join a manager thread still waiting on busy workers hangs forever.
+    """
+    terminate = getattr(pool, "terminate_workers", None)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if terminate is not None:
+        terminate()
+    else:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
+    if manager is not None:
+        manager.join(STOP_GRACE_S)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread (and the processes it starts) inside the block."""
+    if not hasattr(signal, "pthread_sigmask"):  # not on Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def _signals_ignored(*signums: int) -> Iterator[None]:
+    """Ignore these signals inside the block (only the main thread may change handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in signums}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _worker_init(parent: int) -> None:
+    """Set up a worker: ignore SIGINT, and exit as soon as the parent process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    # The pool's queues cannot tell a worker that its parent was SIGKILLed (the worker holds
+    # both ends of its pipes), and PR_SET_PDEATHSIG is Linux-only and tied to the thread that
+    # forked: polling the parent pid is the portable way.
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)

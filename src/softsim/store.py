@@ -1,21 +1,38 @@
 """Results on disk. The only module of softsim that writes files.
 
-A run folder is written into a hidden temporary sibling first and renamed into place at the end,
-so an interrupted or failed write leaves nothing half-written under the final name.
+A results folder is written into a hidden temporary sibling,
+``.NAME.<host>-<pid>.<random>.partial``, and renamed into place at the end, so an interrupted or
+failed write leaves nothing half-written under the final name. Whatever a killed process
+(SIGKILL, power cut) left behind is removed by the next write into the same parent folder, once
+its process is gone.
+
+Before any work starts, :func:`check_target` (folders) and :func:`check_file_target` (single
+files) say whether a path can be written: the parent exists or can be created, is really
+writable (tried, not guessed from permission bits), and nothing would be overwritten. A
+symbolic link given as the target is refused: writing through it would put the results
+somewhere else than the path the user sees. Folders and files honour the process umask (0755
+and 0644 with the usual 022), as if created by ``mkdir`` and ``open``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import os
 import platform
+import re
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomli_w
 
@@ -23,9 +40,16 @@ from softsim.config import config_to_dict
 from softsim.errors import SoftsimError
 from softsim.outcomes import Outcomes
 
+if TYPE_CHECKING:
+    from softsim.comparison import Comparison
+
 __all__ = [
+    "OutputDir",
     "atomic_dir",
     "check_free",
+    "check_target",
+    "check_file_target",
+    "remove_leftovers",
     "write_run",
     "write_comparison",
     "write_figure",
@@ -42,6 +66,13 @@ RUN_FILES = (
     "manifest.json",
 )
 """Files every run folder holds (plus ``figures/*.png`` unless figures are turned off)."""
+
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+"""This machine, in the names of temporary folders: a shared folder may be written from several
+machines, and a pid is only meaningful on the machine that owns it."""
+
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[a-z0-9_]{8}"
+                      r"\.partial(\.png)?$")
 
 
 def git_sha() -> str | None:
@@ -60,6 +91,133 @@ def git_sha() -> str | None:
     return out.stdout.strip() or None
 
 
+def _umask() -> int:
+    # os.umask can only be read by setting it; nothing else in softsim creates files meanwhile.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _dir_mode() -> int:
+    return 0o777 & ~_umask()
+
+
+def _file_mode() -> int:
+    return 0o666 & ~_umask()
+
+
+def _tmp_prefix(name: str) -> str:
+    return f".{name}.{_HOST}-{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what interrupted writes of softsim left in ``folder``.
+
+    Only hidden ``.NAME.<host>-<pid>.<random>.partial`` folders (and ``.partial.png`` files)
+    written on this machine by a process that no longer exists are removed.
+
+    Returns:
+        The paths removed.
+    """
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m is None or m["host"] != _HOST or _alive(int(m["pid"])):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def _writable_ancestor(path: Path) -> Path:
+    """The nearest existing folder above ``path``, after checking it can really be written."""
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise SoftsimError(f"{path}: cannot be created, {folder} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".softsim-write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SoftsimError(
+            f"{path}: cannot write in {folder} ({exc.strerror or exc})"
+        ) from None
+    return folder
+
+
+def check_target(target: Path, *, unique: bool = False) -> Path:
+    """Check, before any work, that a results folder can be written at ``target``.
+
+    Args:
+        target: The folder to create.
+        unique: ``target`` is a default name that will be suffixed if taken (see
+            :func:`atomic_dir`): only its parent is checked.
+
+    Raises:
+        SoftsimError: ``target`` is a symbolic link, a file or a folder that is not empty, or
+            its parent cannot be created or written.
+
+    Returns:
+        ``target`` as a :class:`~pathlib.Path`.
+    """
+    target = Path(target)
+    if unique:
+        _writable_ancestor(target)
+        return target
+    if target.is_symlink():
+        raise SoftsimError(f"{target}: is a symbolic link; give the folder it points to")
+    check_free(target)
+    _writable_ancestor(target)
+    return target
+
+
+def check_file_target(path: Path, *, force: bool = False, suffix: str = ".png") -> Path:
+    """Check, before any work, that a single file can be written at ``path``.
+
+    Args:
+        path: The file to write.
+        force: Whether an existing file may be overwritten.
+        suffix: The file name's expected extension.
+
+    Raises:
+        SoftsimError: Wrong extension, an existing folder, an existing file without
+            ``force``, or a parent that cannot be created or written.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+    """
+    path = Path(path)
+    if path.suffix.lower() != suffix:
+        raise SoftsimError(f"{path}: expected a {suffix} file name")
+    if path.is_dir():
+        raise SoftsimError(f"{path}: is a folder, expected a {suffix} file name")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise SoftsimError(f"{path}: already exists (use --force to overwrite it)")
+    _writable_ancestor(path)
+    return path
+
+
 def check_free(target: Path) -> None:
     """Raise :class:`SoftsimError` unless ``target`` is absent or an empty folder."""
     target = Path(target)
@@ -67,25 +225,63 @@ def check_free(target: Path) -> None:
         raise SoftsimError(f"{target}: already exists and is not empty (choose another --out)")
 
 
+@dataclass
+class OutputDir:
+    """A folder being written: fill ``tmp``; ``path`` is where it ended up, once done."""
+
+    tmp: Path
+    path: Path
+
+
 @contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
+def atomic_dir(target: Path, *, unique: bool = False) -> Iterator[OutputDir]:
     """Yield a temporary folder that becomes ``target`` only if the block succeeds.
 
+    Args:
+        target: The folder to create.
+        unique: ``target`` is a default name: if it is taken (another run started in the same
+            second), use ``target-2``, ``target-3``…, reserved atomically with ``mkdir``.
+
     Raises:
-        SoftsimError: ``target`` exists and is not empty (results are never overwritten).
+        SoftsimError: ``target`` cannot be written (see :func:`check_target`); results are
+            never overwritten.
     """
     target = Path(target)
-    check_free(target)
+    check_target(target, unique=unique)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    remove_leftovers(target.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target.name), suffix=".partial",
+                                dir=target.parent))
+    out = OutputDir(tmp=tmp, path=target)
     try:
-        yield tmp
-        if target.exists():
-            target.rmdir()
-        os.replace(tmp, target)
+        os.chmod(tmp, _dir_mode())  # mkdtemp creates 0700
+        yield out
+        out.path = _publish(tmp, target, unique)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _publish(tmp: Path, target: Path, unique: bool) -> Path:
+    """Rename the finished ``tmp`` folder to its final name and return that name."""
+    if unique:
+        for n in itertools.count(1):
+            name = target if n == 1 else target.with_name(f"{target.name}-{n}")
+            try:
+                os.mkdir(name)  # fails if taken: the reservation is atomic
+            except FileExistsError:
+                continue
+            os.replace(tmp, name)  # over the empty folder just reserved
+            return name
+    if target.is_dir() and not target.is_symlink():
+        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))  # keep an existing folder's mode
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise SoftsimError(
+            f"{target}: could not be written ({exc.strerror or exc}); was it created meanwhile?"
+        ) from None
+    return target
 
 
 def _json(path: Path, data: dict) -> None:
@@ -93,15 +289,21 @@ def _json(path: Path, data: dict) -> None:
 
 
 def write_figure(fig, path: Path) -> Path:
-    """Save a matplotlib figure as PNG, atomically (no timestamp in the metadata)."""
+    """Save a matplotlib figure as PNG, atomically (no timestamp in the metadata).
+
+    An existing file is replaced: callers check first (see :func:`check_file_target`).
+    """
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise SoftsimError(f"{path}: expected a .png file name")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial.png", dir=path.parent)
+    remove_leftovers(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(path.name), suffix=".partial.png",
+                               dir=path.parent)
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -110,7 +312,12 @@ def write_figure(fig, path: Path) -> Path:
 
 
 def write_run(
-    outcomes: Outcomes, target: Path, figures: dict | None = None, command: list[str] | None = None
+    outcomes: Outcomes,
+    target: Path,
+    figures: dict | None = None,
+    command: list[str] | None = None,
+    *,
+    unique: bool = False,
 ) -> Path:
     """Write a run folder: summary, tables, resolved config, manifest and figures.
 
@@ -119,13 +326,15 @@ def write_run(
         target: The run folder to create (must not exist, or be empty).
         figures: Optional ``{name: matplotlib Figure}`` saved as ``figures/<name>.png``.
         command: The command line, recorded in the manifest.
+        unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
 
     Returns:
         The folder written.
     """
     from softsim import __version__
 
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, unique=unique) as out:
+        tmp = out.tmp
         _json(tmp / "summary.json", outcomes.summary)
         outcomes.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         outcomes.communes.to_parquet(tmp / "communes.parquet", index=False)
@@ -149,31 +358,42 @@ def write_run(
             (tmp / "figures").mkdir()
             for name, fig in figures.items():
                 write_figure(fig, tmp / "figures" / f"{name}.png")
-    return Path(target)
+    return out.path
 
 
 def write_comparison(
-    target: Path, runs, table, report_md: str, figures: dict, manifest: dict
+    target: Path,
+    comparison: Comparison,
+    figures: dict | None = None,
+    command: list[str] | None = None,
+    *,
+    unique: bool = False,
 ) -> Path:
     """Write a comparison folder: runs, comparison table (CSV, Markdown), report and figures.
 
     Args:
         target: Folder to create (must not exist, or be empty).
-        runs: One row per run (DataFrame).
-        table: The comparison table (DataFrame).
-        report_md: Text of report.md.
-        figures: ``{name: matplotlib Figure}`` saved under ``figures/``.
-        manifest: Provenance, completed with the version, git commit and file list.
+        comparison: What :func:`softsim.compare` returned.
+        figures: ``{name: matplotlib Figure}`` saved under ``figures/`` and shown in the report
+            (for example ``comparison.figures()``); none if omitted.
+        command: The command line, recorded in the manifest.
+        unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
+
+    Returns:
+        The folder written.
     """
     from softsim import __version__
     from softsim.comparison import markdown_table
 
-    with atomic_dir(target) as tmp:
-        runs.to_parquet(tmp / "runs.parquet", index=False)
-        runs.to_csv(tmp / "runs.csv", index=False)
-        table.to_csv(tmp / "comparison.csv", index=False)
-        (tmp / "comparison.md").write_text(markdown_table(table) + "\n", encoding="utf-8")
-        (tmp / "report.md").write_text(report_md, encoding="utf-8")
+    figures = figures or {}
+    with atomic_dir(target, unique=unique) as out:
+        tmp = out.tmp
+        comparison.runs.to_parquet(tmp / "runs.parquet", index=False)
+        comparison.runs.to_csv(tmp / "runs.csv", index=False)
+        comparison.table.to_csv(tmp / "comparison.csv", index=False)
+        (tmp / "comparison.md").write_text(markdown_table(comparison.table) + "\n",
+                                           encoding="utf-8")
+        (tmp / "report.md").write_text(comparison.report(list(figures)), encoding="utf-8")
         (tmp / "figures").mkdir()
         for name, fig in figures.items():
             write_figure(fig, tmp / "figures" / f"{name}.png")
@@ -191,10 +411,13 @@ def write_comparison(
             {
                 "softsim_version": __version__,
                 "git_sha": git_sha(),
-                **manifest,
+                "command": command,
+                "settings": comparison.settings,
+                "seeds": sorted({r.seed for r in comparison.results}),
+                "data_attribution": comparison.results[0].attribution or None,
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
                 "files": files,
             },
         )
-    return Path(target)
+    return out.path
