@@ -47,6 +47,7 @@ def test_report_files_and_paired_replicates(tmp_path, capsys):
     assert "coverage" in stdout
 
 
+@pytest.mark.slow  # spawns worker processes (each loads the compiled kernels)
 def test_results_do_not_depend_on_the_number_of_workers(tmp_path, capsys):
     a, b = tmp_path / "one", tmp_path / "two"
     for out, workers in ((a, "1"), (b, "2")):

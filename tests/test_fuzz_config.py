@@ -192,7 +192,6 @@ def test_cli_refuses_unreadable_scenarios_in_one_line(tmp_path, capsys, kind):
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the run command does not call check_runnable yet")
 @pytest.mark.parametrize(
     "override", ["population.scale=1e-6", "population.age_shares=[1, 0, 0, 0, 0, 0]"]
 )

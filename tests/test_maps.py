@@ -184,7 +184,7 @@ def _results(t, scenarios):
                   commune_coverage=rng.uniform(0.3, 0.9, t.n), lorenz=np.linspace(0, 1, 101),
                   territory_xy=np.column_stack([t.x_km, t.y_km]),
                   territory_population=t.population, territory_label=t.label,
-                  attribution=t.attribution)
+                  attribution=t.attribution, weeks_per_year=52)
         for s in scenarios for r in range(2)
     ]
 

@@ -204,8 +204,11 @@ def _summary_tables(summary: dict, console: Console) -> None:
     mt.add_column("value", justify="right")
     for k, v in summary["counts"].items():
         mt.add_row(f"needs {k}", _fmt(v))
+    from softsim import metric_registry as reg
+
     for k, v in summary["metrics"].items():
-        mt.add_row(k, _fmt(v))
+        x = reg.get(k)
+        mt.add_row(x.label, _fmt(v) if v is None else reg.format_value(x, v))
     console.print(mt)
     gt = Table(title="by group of residents")
     cols = [
@@ -225,10 +228,11 @@ def _summary_tables(summary: dict, console: Console) -> None:
 
 
 def _cmd_run(args, console: Console) -> int:
-    from softsim.config import load_config, resolve_seed
+    from softsim.config import check_runnable, load_config, resolve_seed
     from softsim.model import plan
 
     cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
+    check_runnable(cfg)
     cfg, args.seed = resolve_seed(cfg, args.seed)  # config.toml records the seed of the run
     if args.plan:
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
@@ -329,36 +333,19 @@ def _cmd_compare(args, console: Console) -> int:
 
 
 def _comparison_table(table, console: Console) -> None:
-    keys = [
-        "coverage_latent",
-        "non_take_up",
-        "gini",
-        "theil_between_share_communes",
-        "gap_age_75plus",
-        "gap_workers",
-        "coverage_dependent",
-        "cost_per_served",
-    ]
-    short = {
-        "coverage_latent": "coverage",
-        "non_take_up": "non-take-up",
-        "gini": "Gini",
-        "theil_between_share_communes": "Theil betw.",
-        "gap_age_75plus": "gap 75+",
-        "gap_workers": "gap workers",
-        "coverage_dependent": "cov. dependent",
-        "cost_per_served": "EUR/served",
-    }
+    from softsim import metric_registry as reg
+
+    metrics = [reg.get(k) for k in reg.HEADLINE]
     t = Table(title="scenarios (mean ± 95 % CI)")
     t.add_column("scenario")
-    for k in keys:
-        t.add_column(short[k], justify="right")
+    for x in metrics:
+        t.add_column(x.short or x.label, justify="right")
     for _, row in table.iterrows():
         cells = []
-        for k in keys:
-            mean, ci = row[f"{k}_mean"], row[f"{k}_ci95"]
-            digits = 2 if k == "cost_per_served" else 3
-            cells.append(f"{mean:.{digits}f}" + (f" ±{ci:.{digits}f}" if ci == ci else ""))
+        for x in metrics:
+            mean, ci = row[f"{x.key}_mean"], row[f"{x.key}_ci95"]
+            ci_text = f" ±{reg.format_value(x, ci)}" if ci == ci else ""
+            cells.append(reg.format_value(x, mean) + ci_text)
         t.add_row(row["scenario"], *cells)
     console.print(t)
 

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from softsim import metric_registry as reg
 from softsim.config import Config
 from softsim.errors import SoftsimError
 from softsim.experiment import RunResult
+from softsim.metric_registry import HEADLINE
 
 __all__ = [
     "Comparison",
@@ -49,49 +51,19 @@ DEFAULT_SCENARIOS = ("hard", "soft", "digital", "network", "information", "local
 DEFAULT_REPLICATES = 10
 """Replicates per scenario of the main job."""
 
-HEADLINE = ("coverage_latent", "non_take_up", "gini", "theil_between_share_communes",
-            "gap_age_75plus", "coverage_workers", "coverage_dependent", "cost_per_served")
-"""The columns of the short table at the top of a report (and in the README)."""
-
-GAP_GROUPS = ("age_75plus", "no_car", "low_digital_skill", "workers", "rural")
+GAP_GROUPS = tuple(x.group for x in reg.compared() if x.field == "gap_vs_rest")
 """Groups whose coverage gap (group − rest) the comparison reports."""
 
-COLUMNS: dict[str, str] = {
-    "coverage_latent": "coverage of latent needs",
-    "non_take_up": "non-take-up",
-    "gini": "Gini of fulfilment",
-    "theil": "Theil T",
-    "theil_between_share_communes": "Theil between-commune share",
-    "palma": "Palma ratio",
-    "gap_age_75plus": "coverage gap, 75+",
-    "gap_no_car": "coverage gap, no car",
-    "gap_low_digital_skill": "coverage gap, low digital skill",
-    "gap_workers": "coverage gap, workers",
-    "gap_rural": "coverage gap, rural",
-    "coverage_dependent": "coverage of dependent residents",
-    "coverage_workers": "coverage of workers",
-    "coverage_age_75plus": "coverage of residents aged 75+",
-    "mean_travel_min": "mean travel (min)",
-    "cost_per_served": "cost per served need (EUR)",
-    "vehicle_km": "vehicle-km",
-    "budget_spent_share": "share of budget spent",
-}
-"""Columns of the comparison, with their labels."""
+COLUMNS: dict[str, str] = {x.key: x.label for x in reg.compared()}
+"""Columns of the comparison, with their labels (from :mod:`softsim.metric_registry`)."""
 
 
 def runs_table(results: list[RunResult]) -> pd.DataFrame:
     """One row per run: scenario, replicate, seed and every comparison column."""
     rows = []
     for r in results:
-        met, groups = r.summary["metrics"], r.summary["groups"]
         row = {"scenario": r.scenario, "replicate": r.replicate, "seed": r.seed}
-        for key in COLUMNS:
-            if key.startswith("gap_"):
-                row[key] = groups[key.removeprefix("gap_")]["gap_vs_rest"]
-            elif key.startswith("coverage_") and key != "coverage_latent":
-                row[key] = groups[key.removeprefix("coverage_")]["coverage_latent"]
-            else:
-                row[key] = met.get(key)
+        row.update({x.key: x.read(r.summary) for x in reg.compared()})
         rows.append(row)
     return pd.DataFrame(rows).astype({k: float for k in COLUMNS})
 
@@ -131,13 +103,7 @@ def paired_differences(runs: pd.DataFrame, scenario: str, reference: str) -> dic
 
 
 def _fmt(key: str, v: float) -> str:
-    if not np.isfinite(v):
-        return "–"
-    if key in ("vehicle_km",):
-        return f"{v:,.0f}"
-    if key in ("mean_travel_min", "cost_per_served", "palma"):
-        return f"{v:.2f}"
-    return f"{v:.3f}"
+    return reg.format_value(reg.get(key), v)
 
 
 def markdown_table(table: pd.DataFrame, keys: list[str] | None = None) -> str:
@@ -155,18 +121,13 @@ def markdown_table(table: pd.DataFrame, keys: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
-_WORDS = {
-    "coverage_latent": ("coverage of latent needs", "points", 100.0),
-    "non_take_up": ("non-take-up", "points", 100.0),
-    "gini": ("the Gini of fulfilment", "", 1.0),
-    "theil_between_share_communes": ("the between-commune share of inequality", "points", 100.0),
-    "gap_age_75plus": ("coverage of residents aged 75+ relative to the rest", "points", 100.0),
-    "gap_workers": ("coverage of workers relative to the rest", "points", 100.0),
-    "gap_no_car": ("coverage of residents without a car relative to the rest", "points", 100.0),
-    "coverage_dependent": ("coverage of dependent residents", "points", 100.0),
-    "coverage_workers": ("coverage of workers", "points", 100.0),
-    "cost_per_served": ("the cost per served need", "EUR", 1.0),
-}
+def _amount(metric: reg.Metric, v: float) -> str:
+    """A paired difference as the report's sentences say it."""
+    if metric.unit == "share":
+        return f"{v * 100:+.1f} points"
+    if metric.unit == "EUR":
+        return f"{v:+.1f} EUR"
+    return f"{v:+.3f}"
 
 
 def scenario_paragraph(name: str, description: str, diff: dict, reference: str) -> str:
@@ -176,15 +137,16 @@ def scenario_paragraph(name: str, description: str, diff: dict, reference: str) 
     zero; otherwise the paragraph says it did not change detectably.
     """
     rose, fell, flat = [], [], []
-    for key, (label, unit, scale) in _WORDS.items():
-        mean, ci = diff[key]
+    for metric in reg.compared():
+        if not metric.phrase:
+            continue
+        mean, ci = diff[metric.key]
         if not np.isfinite(mean):
             continue
-        amount = f"{mean * scale:+.1f} {unit}".strip() if unit else f"{mean:+.3f}"
         if np.isfinite(ci) and abs(mean) > ci:
-            (rose if mean > 0 else fell).append(f"{label} ({amount})")
+            (rose if mean > 0 else fell).append(f"{metric.phrase} ({_amount(metric, mean)})")
         else:
-            flat.append(label)
+            flat.append(metric.phrase)
     parts = [f"**{name}** — {description}" if description else f"**{name}**"]
     if rose:
         parts.append(f"Relative to `{reference}`, these rose: {', '.join(rose)}.")
@@ -286,7 +248,7 @@ def resolve_scenarios(
     Raises:
         SoftsimError: A scenario, override or future is invalid, or a scenario is repeated.
     """
-    from softsim.config import load_config
+    from softsim.config import check_runnable, load_config
 
     if not scenarios:
         raise SoftsimError("scenarios: expected at least one scenario")
@@ -302,6 +264,8 @@ def resolve_scenarios(
     order = [c.name for c in configs]
     if len(set(order)) != len(order):
         raise SoftsimError(f"scenarios: each scenario may appear once, got {' '.join(order)}")
+    for c in configs:
+        check_runnable(c)
     return configs
 
 

@@ -56,6 +56,7 @@ class RunResult:
     territory_population: np.ndarray
     territory_label: str
     attribution: str
+    weeks_per_year: int
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -84,6 +85,7 @@ def _run_task(task: tuple[Config, int, int, int]) -> RunResult:
         territory_population=t.population,
         territory_label=t.label,
         attribution=t.attribution,
+        weeks_per_year=cfg.simulation.weeks_per_year,
     )
 
 

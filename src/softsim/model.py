@@ -15,7 +15,7 @@ import numpy as np
 
 from softsim.allocation import DIGITAL, NONE, allocate
 from softsim.budget import Budget
-from softsim.config import Config, scale_actors
+from softsim.config import Config, check_runnable, check_territory, scale_actors
 from softsim.costs import Activity, CostModel
 from softsim.demand import NeedArrivals, NeedPool
 from softsim.futures import Futures
@@ -58,7 +58,9 @@ class SoftTerritory(mesa.Model):
         self.config = cfg  # as given (outputs record it)
         self.cfg = cfg = scale_actors(cfg)  # as used (actors scaled like residents)
         self.seed_root = seed
+        check_runnable(cfg)
         self.territory = t = territory or build_territory(cfg.territory, cfg.travel, seeds)
+        check_territory(cfg, t)
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
         self.types = types = ServiceTypes(cfg)

@@ -331,9 +331,10 @@ def coverage_figure(o: Outcomes):
     """Weekly coverage of resolved expressed needs, with a 13-week rolling mean."""
     ts = o.timeseries
     fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    ax.plot(ts["week"] / 52, ts["coverage_expressed_week"], color="0.75", lw=0.8, label="weekly")
+    years = ts["week"] / o.config.simulation.weeks_per_year
+    ax.plot(years, ts["coverage_expressed_week"], color="0.75", lw=0.8, label="weekly")
     ax.plot(
-        ts["week"] / 52,
+        years,
         ts["coverage_expressed_week"].rolling(13, min_periods=1).mean(),
         lw=1.8,
         label="13-week mean",
@@ -361,6 +362,15 @@ def run_figures(o: Outcomes) -> dict:
 # ---------------------------------------------------------------- scenario comparison
 
 
+def _axis_label(key: str) -> str:
+    """A metric's label and which way is better, from the registry."""
+    from softsim import metric_registry as reg
+
+    x = reg.get(key)
+    better = {"higher": " (higher is better)", "lower": " (lower is better)"}
+    return x.label + better.get(x.direction, "")
+
+
 def tradeoff_figure(table):
     """Coverage vs inequality per scenario, with 95 % confidence bars."""
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
@@ -380,8 +390,8 @@ def tradeoff_figure(table):
             xytext=(6, 4),
             fontsize=9,
         )
-    ax.set_xlabel("coverage of latent needs (higher is better)")
-    ax.set_ylabel("Gini of fulfilment (lower is fairer)")
+    ax.set_xlabel(_axis_label("coverage_latent"))
+    ax.set_ylabel(_axis_label("gini"))
     ax.set_title("Who gets served: coverage vs inequality")
     ax.grid(alpha=0.3)
     return fig
@@ -396,7 +406,7 @@ def coverage_over_time_figure(results, order):
         smooth = np.convolve(
             np.nan_to_num(mean, nan=np.nanmean(mean)), np.ones(13) / 13, mode="valid"
         )
-        weeks = np.arange(12, 12 + len(smooth)) / 52
+        weeks = np.arange(12, 12 + len(smooth)) / results[0].weeks_per_year
         ax.plot(weeks, smooth, label=name)
     ax.set_xlabel("year")
     ax.set_ylabel("served / (served + abandoned), 13-week mean")
@@ -479,6 +489,7 @@ def maps_figure(results, order):
 def group_gaps_figure(table):
     """Grouped bars: coverage gap (group − rest) of each group, per scenario."""
     from softsim.comparison import GAP_GROUPS
+    from softsim.groups import GROUP_LABELS
 
     fig, ax = plt.subplots(figsize=(8.0, 4.0))
     n = len(table)
@@ -491,7 +502,7 @@ def group_gaps_figure(table):
             x + (i - (n - 1) / 2) * width, means, width, yerr=cis, capsize=2, label=row["scenario"]
         )
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xticks(x, [g.replace("_", " ") for g in GAP_GROUPS])
+    ax.set_xticks(x, [GROUP_LABELS[g] for g in GAP_GROUPS])
     ax.set_ylabel("coverage gap vs the rest")
     ax.legend(fontsize=7, ncol=4)
     ax.set_title("Who is left behind: coverage gap by group")
