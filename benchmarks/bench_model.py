@@ -172,8 +172,13 @@ LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).return
 """Run argv[1:] from a small Python process, so that the child does not inherit our ru_maxrss."""
 
 
-def measure_in_child(scenario: str, population: int, years: int | None, seed: int) -> dict:
-    """Run :func:`child` in a fresh process (through :data:`LAUNCHER`); return what it printed."""
+def measure_in_child(
+    scenario: str, population: int, years: int | None, seed: int, src: str | None = None
+) -> dict:
+    """Run :func:`child` in a fresh process (through :data:`LAUNCHER`); return what it printed.
+
+    ``src``: run the ``softsim`` of that source folder instead of the installed one.
+    """
     cmd = [
         sys.executable,
         "-c",
@@ -189,8 +194,33 @@ def measure_in_child(scenario: str, population: int, years: int | None, seed: in
     ]
     if years is not None:
         cmd += ["--years", str(years)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def paired_against(
+    src: str, scenario: str, population: int, years: int | None, seed: int, pairs: int
+) -> dict:
+    """Fresh runs of this source and of ``src`` in turn (A B A B …), after one warm-up pair.
+
+    Returns the median run time of each side and the median, min and max of the ratio
+    this / other, pair by pair (the pairing cancels slow drifts of the machine's speed).
+    """
+    for side in (None, src):  # warm-up: each side loads or compiles its kernels
+        measure_in_child(scenario, 1_000, 1, seed, side)
+    this, other = [], []
+    for _ in range(pairs):
+        this.append(measure_in_child(scenario, population, years, seed)["fresh_s"])
+        other.append(measure_in_child(scenario, population, years, seed, src)["fresh_s"])
+    ratios = [a / b for a, b in zip(this, other, strict=True)]
+    return {
+        "this_s": statistics.median(this),
+        "other_s": statistics.median(other),
+        "ratio": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+    }
 
 
 def verdict(value: float, goal: float | None) -> str:
@@ -232,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=SCENARIOS,
         help="scenario to run (repeatable); default: " + " and ".join(SCENARIOS),
     )
+    parser.add_argument(
+        "--against",
+        metavar="SRC",
+        help="also time the softsim of another source folder (e.g. an older revision's src/, "
+        "from `git archive REV src configs`), alternating fresh runs, and print the ratios",
+    )
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs for --against")
     parser.add_argument("--child", type=int, metavar="RESIDENTS", help=argparse.SUPPRESS)
     parser.add_argument("--years", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -316,6 +353,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['scenario']} {r['residents']:,} residents: build {r['build']:.2f} s, "
             f"weekly loop {r['step']:.2f} s, collect {r['collect']:.2f} s"
         )
+    if args.against:
+        print(
+            f"\nagainst {args.against}: fresh runs alternating, {args.pairs} pairs after a "
+            "warm-up pair; ratio = this / other, median (min-max) of the pairs"
+        )
+        print(f"{'scenario':<9}{'residents':>10} {'this s':>8} {'other s':>8} {'ratio':>7}")
+        for scenario, n in [(sc, n) for sc in scenarios for n in sizes]:
+            p = paired_against(args.against, scenario, n, years, args.seed, args.pairs)
+            print(
+                f"{scenario:<9}{n:>10,} {p['this_s']:>8.2f} {p['other_s']:>8.2f} "
+                f"{p['ratio']:>7.3f} ({p['ratio_min']:.3f}-{p['ratio_max']:.3f})"
+            )
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return 0
 
 

@@ -318,12 +318,13 @@ def compare(
         scenario_paragraph(c.name, c.description, differences[c.name], reference.name)
         for c in configs[1:]
     ]
+    future_cfg = reference.futures
     settings = {
         "scenarios": ", ".join(order),
         "territory": results[0].territory_label,
         "replicates": replicates,
         "years": reference.simulation.years,
-        "future": reference.futures.name,
+        "future": " — ".join(x for x in (future_cfg.name, future_cfg.description) if x),
         "root seed": seed,
         "population scale": reference.population.scale,
     }
