@@ -1,0 +1,272 @@
+"""The Solara components of the workshop page; served by ``softsim demo``.
+
+Each browser session (tab or device) gets its own :class:`~softsim.app.state.Session`, created
+inside the :func:`Page` component (``solara.use_memo``): no model lives at module level, so two
+participants never step each other's model. The components only draw the session and forward
+clicks to it; what a click does is in :mod:`softsim.app.state`.
+
+The demo's options reach the page through environment variables set by
+:func:`softsim.app.server.serve` (``SOFTSIM_DEMO_*``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+
+import solara
+
+from softsim.app.figures import charts_figure, map_figure
+from softsim.app.state import LAYERS, LEVERS, Session
+from softsim.texts import LANGS
+
+__all__ = ["Page", "session_options"]
+
+CSS = """
+.ss-title { font-size: 1.5rem; font-weight: 600; margin: 0; }
+.ss-week { font-size: 1.6rem; font-weight: 700; }
+.ss-monitor { font-size: 1.15rem; }
+.ss-message { color: #b00020; font-weight: 600; }
+.ss-groups td, .ss-groups th { padding: 2px 8px; text-align: right; }
+.ss-groups td:first-child, .ss-groups th:first-child { text-align: left; }
+"""
+
+
+def session_options() -> dict:
+    """The demo's options for a new session, read from the ``SOFTSIM_DEMO_*`` variables."""
+    return {
+        "territory": os.environ.get("SOFTSIM_DEMO_TERRITORY", "synthetic"),
+        "lang": os.environ.get("SOFTSIM_DEMO_LANG", LANGS[0]),
+        "seed": int(os.environ.get("SOFTSIM_DEMO_SEED", "1")),
+        "extra": json.loads(os.environ.get("SOFTSIM_DEMO_EXTRA", "[]")),
+    }
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _pct(v: float) -> str:
+    return "–" if v != v else f"{100 * v:.1f} %"
+
+
+def _money(v: float) -> str:
+    return "–" if v != v else f"{v:,.0f} €".replace(",", "\u202f")
+
+
+@solara.component
+def LeverControl(session: Session, name: str, refresh, tick: int):
+    """A lever: a slider (or choices) and a field where a value can be typed."""
+    lv = next(x for x in LEVERS if x.name == name)
+    label = session.t(f"lever.{name}")
+    value = session.values[name]
+
+    def apply(raw):
+        session.set_lever(name, raw)
+        refresh()
+
+    if lv.kind == "choice":
+        solara.Select(label=label, values=list(lv.choices), value=str(value), on_value=apply)
+        return
+    hi = session.run.weeks - 1 if name == "shock_week" else lv.hi
+    with solara.Row(style={"align-items": "center", "gap": "6px"}):
+        if lv.kind == "int":
+            solara.SliderInt(label, value=int(value), min=int(lv.lo), max=int(hi),
+                             step=int(lv.step), on_value=apply)
+        else:
+            solara.SliderFloat(label, value=float(value), min=lv.lo, max=hi, step=lv.step,
+                               on_value=apply)
+        solara.InputText("", value=f"{value:g}", on_value=apply, continuous_update=False,
+                         style={"max-width": "90px"}, classes=[f"ss-input-{name}"])
+
+
+@solara.component
+def Monitors(session: Session, tick: int):
+    """This week's served needs, the pending pool and spending against the budget."""
+    for r in session.runs:
+        mon = r.monitors()
+        spent = _money(mon["spent"])
+        budget = session.t("ui.no_budget") if mon["budget"] != mon["budget"] else _money(
+            mon["budget"])
+        ind = r.indicators()
+        prefix = f"{r.config.name} — " if len(session.runs) > 1 else ""
+        solara.HTML(
+            tag="div",
+            classes=["ss-monitor"],
+            unsafe_innerHTML=(
+                f"<b>{prefix}</b>{session.t('ui.served_week')}: <b>{mon['served_week']:,.0f}</b>"
+                f" · {session.t('ui.pending')}: <b>{mon['pending']:,.0f}</b>"
+                f" · {session.t('ui.spent')}: <b>{spent}</b> / {budget}"
+                f" · {session.t('chart.coverage')}: <b>{_pct(ind['coverage'])}</b>"
+            ).replace(",", "\u202f"),
+        )
+
+
+@solara.component
+def Groups(session: Session, tick: int):
+    """Coverage of each group of residents and its gap to the rest."""
+    head = "".join(f"<th>{session.t(k)}</th>" for k in ("ui.group", "ui.coverage", "ui.gap"))
+    runs = session.runs
+    if len(runs) > 1:
+        head = f"<th>{session.t('ui.group')}</th>" + "".join(
+            f"<th>{r.config.name}: {session.t('ui.coverage')}</th>"
+            f"<th>{session.t('ui.gap')}</th>" for r in runs)
+    tables = [r.groups() for r in runs]
+    rows = []
+    for i, row in enumerate(tables[0]):
+        cells = f"<td>{session.t('group.' + row['group'])}</td>"
+        for table in tables:
+            gap = table[i]["gap"]
+            gap_text = "–" if gap != gap else f"{100 * gap:+.1f} pts"
+            cells += f"<td>{_pct(table[i]['coverage'])}</td><td>{gap_text}</td>"
+        rows.append(f"<tr>{cells}</tr>")
+    solara.HTML(tag="table", classes=["ss-groups"],
+                unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>")
+
+
+@solara.component
+def Page():
+    """The workshop page: one session per browser session."""
+    session = solara.use_memo(lambda: Session(**session_options()), [])
+    tick, set_tick = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state(2.0)
+    play_flag = solara.use_memo(threading.Event, [])
+
+    def refresh():
+        set_tick(lambda n: n + 1)
+
+    def play_loop():
+        # a thread per play: steps until paused (flag cleared) or the horizon
+        while play_flag.is_set():
+            started = time.monotonic()
+            if session.step() is not None:
+                play_flag.clear()
+                set_playing(False)
+                refresh()
+                break
+            refresh()
+            time.sleep(max(0.0, 1.0 / max(speed, 0.1) - (time.monotonic() - started)))
+
+    solara.use_thread(play_loop, dependencies=[playing])
+
+    def toggle_play():
+        if playing:
+            play_flag.clear()
+            set_playing(False)
+        else:
+            play_flag.set()
+            set_playing(True)
+
+    def step_once():
+        session.step()
+        refresh()
+
+    def reset():
+        play_flag.clear()
+        set_playing(False)
+        session.reset()
+        refresh()
+
+    def do(action):
+        def handler(*args):
+            play_flag.clear()
+            set_playing(False)
+            action(*args)
+            refresh()
+
+        return handler
+
+    t = session.t
+    with session.lock:
+        images = [_png(map_figure(r, session.layer, t,
+                                  title=r.config.name if len(session.runs) > 1 else None))
+                  for r in session.runs]
+        chart = _png(charts_figure(session.runs, t))
+    week_text = t("ui.week", week=session.week, weeks=session.run.weeks)
+    year_text = t("ui.year", year=session.year)
+
+    solara.Style(CSS)
+    solara.Title(t("ui.title"))
+    with solara.Column(style={"padding": "12px", "gap": "8px"}):
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            with solara.Column(gap="0px"):
+                solara.HTML(tag="h1", classes=["ss-title"], unsafe_innerHTML=t("ui.title"))
+                solara.Text(t("ui.subtitle"))
+            other = next(x for x in LANGS if x != session.lang)
+            solara.Button(t("ui.language"), on_click=do(lambda: session.set_lang(other)),
+                          classes=["ss-lang"], outlined=True)
+        with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
+            solara.Text(f"{t('ui.scenario')}:")
+            solara.ToggleButtonsSingle(value=session.scenario, values=session.scenarios,
+                                       on_value=do(session.set_scenario), classes=["ss-scenario"])
+            none = t("ui.compare_none")
+            solara.Select(label=t("ui.compare_with"), values=[none, *session.scenarios],
+                          value=session.compare_to or none,
+                          on_value=do(lambda v: session.set_compare(None if v == none else v)),
+                          style={"max-width": "220px"})
+        with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
+            solara.Button(t("ui.pause") if playing else t("ui.play"), on_click=toggle_play,
+                          color="primary", classes=["ss-play"], disabled=session.at_horizon)
+            solara.Button(t("ui.step"), on_click=step_once, classes=["ss-step"],
+                          disabled=playing or session.at_horizon)
+            solara.Button(t("ui.reset"), on_click=reset, classes=["ss-reset"])
+            with solara.Column(style={"width": "300px"}):
+                solara.SliderFloat(t("ui.speed"), value=speed, min=0.5, max=10.0, step=0.5,
+                                   on_value=set_speed)
+            solara.HTML(tag="span", classes=["ss-week"], unsafe_innerHTML=week_text)
+            solara.Text(f"({year_text}, {t('ui.seed', seed=session.seed)})")
+        if session.message:
+            solara.HTML(tag="div", classes=["ss-message"], unsafe_innerHTML=session.message)
+        Monitors(session, tick)
+        with solara.Columns([3, 2]):
+            with solara.Column():
+                with solara.Row(style={"align-items": "center", "gap": "8px"}):
+                    solara.Text(f"{t('ui.map_layer')}:")
+                    solara.ToggleButtonsSingle(
+                        value=t(f"layer_button.{session.layer}"),
+                        values=[t(f"layer_button.{x}") for x in LAYERS],
+                        on_value=do(lambda v: session.set_layer(
+                            next(x for x in LAYERS if t(f"layer_button.{x}") == v))),
+                        classes=["ss-layer"],
+                    )
+                with solara.Row(classes=["ss-maps"], style={"width": "100%"}):
+                    for img in images:
+                        with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
+                            solara.Image(img, format="png", width="100%")
+                if len(session.runs) > 1:
+                    solara.Text(t("ui.same_seed"))
+            with solara.Column():
+                solara.HTML(tag="h3", unsafe_innerHTML=t("ui.charts"))
+                solara.Image(chart, format="png", width="100%", classes=["ss-charts"])
+                solara.HTML(tag="h3", unsafe_innerHTML=t("ui.groups"))
+                Groups(session, tick)
+        with solara.Columns([1, 1, 1]):
+            with solara.Card(t("ui.levers")):
+                solara.Text(t("ui.levers_note"))
+                for lv in LEVERS:
+                    if not lv.future:
+                        LeverControl(session, lv.name, refresh, tick)
+            with solara.Card(t("ui.futures")):
+                for lv in LEVERS:
+                    if lv.future:
+                        LeverControl(session, lv.name, refresh, tick)
+            with solara.Card(t("ui.about")):
+                solara.HTML(tag="h4", unsafe_innerHTML=t(f"scenario.{session.scenario}.title"))
+                solara.Text(t(f"scenario.{session.scenario}.idea"))
+                solara.HTML(tag="h4", unsafe_innerHTML=t("ui.take_home"))
+                solara.FileDownload(lambda: session.scenario_toml(),
+                                    filename=f"{session.scenario}-atelier.toml",
+                                    label=t("ui.save_scenario"), mime_type="application/toml")
+                solara.FileDownload(lambda: session.results_csv()[0],
+                                    filename=f"{session.scenario}-resume.csv",
+                                    label=t("ui.download_summary"), mime_type="text/csv")
+                solara.FileDownload(lambda: session.results_csv()[1],
+                                    filename=f"{session.scenario}-series.csv",
+                                    label=t("ui.download_series"), mime_type="text/csv")
+
