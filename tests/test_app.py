@@ -357,27 +357,46 @@ def test_docs_quote_the_scenario_texts():
                 assert value in doc, (lang, key)
 
 
-def test_figures_draw_the_session():
-    from matplotlib.collections import PathCollection
+def test_map_and_charts_draw_the_session():
+    import xml.etree.ElementTree as ET
 
-    from softsim.app.figures import charts_figure, map_figure
+    from softsim.app.figures import MISSING, charts_svg, map_svg
 
     s = small("soft")
     s.step(2)
     t = s.t
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    n = s.run.model.territory.n
     for layer in LAYERS:
-        fig = map_figure(s.run, layer, t)
-        cells = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)
-                 and c.get_array() is not None and len(c.get_array()) == s.run.model.territory.n]
-        assert len(cells) == 1
-        np.testing.assert_array_equal(np.ma.filled(cells[0].get_array(), np.nan),
-                                      s.run.commune_values(layer))
-        labels = [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
-        assert t("actor.site") in labels and t("actor.mobile") in labels
-    fig = charts_figure(s.runs, t)
-    ys = [ax.lines[0].get_ydata() for ax in fig.axes]
-    assert list(ys[0]) == s.run.history["coverage"]
-    assert list(ys[2]) == s.run.history["gini"]
+        root = ET.fromstring(map_svg(s.run, layer, t))
+        cells = root.findall(".//s:path[@class='commune']", ns)
+        assert len(cells) == n
+        values = s.run.commune_values(layer)
+        shown = np.array([float(c.get("data-value") or "nan") for c in cells])
+        np.testing.assert_allclose(shown, values, rtol=1e-5)
+        fills = [c.get("fill") for c in cells]
+        assert [f == MISSING for f in fills] == list(np.isnan(values))
+        finite = np.flatnonzero(np.isfinite(values))
+        lo, hi = finite[values[finite].argmin()], finite[values[finite].argmax()]
+        if values[hi] > values[lo]:
+            assert fills[lo] != fills[hi]
+        names = [c.find("s:title", ns).text for c in cells]
+        assert names[0].startswith(str(s.run.model.territory.name[0]))
+        sites = root.findall(".//*[@class='actor site']", ns)
+        assert len(sites) == len(s.run.model.sites) + 1  # and one in the legend
+        text = "".join(root.itertext())
+        assert t("actor.site") in text and t(f"layer.{layer}") in text
+    root = ET.fromstring(charts_svg(s.runs, t))
+    lines = {p.get("data-key"): p for p in root.findall(".//s:polyline", ns)}
+    assert set(lines) == {"coverage", "non_take_up", "gini"}
+    for key, line in lines.items():
+        pts = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+        assert len(pts) == 2
+        xs = [x for x, _ in pts]
+        assert xs[0] < xs[1]
+        a, b = s.run.history[key]
+        # SVG y grows downwards
+        assert (pts[0][1] > pts[1][1]) == (a < b) or a == b
 
 
 # ---------------------------------------------------------------- the core stays apart

@@ -117,12 +117,11 @@ def _wait_week(page, week: int) -> None:
 
 
 def _map_src(page) -> str:
-    return page.eval_on_selector(".ss-maps img", "el => el.src")
+    return page.eval_on_selector(".ss-maps", "el => el.innerHTML")
 
 
 def _chart_src(page) -> str:
-    return page.eval_on_selector(".ss-charts", "el => (el.tagName === 'IMG' ? el : "
-                                               "el.querySelector('img')).src")
+    return page.eval_on_selector(".ss-charts", "el => el.innerHTML")
 
 
 def _shot(page, path: Path) -> np.ndarray:
@@ -136,7 +135,7 @@ def _open(context, url: str):
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector(".ss-week", timeout=120_000)
-    page.wait_for_selector(".ss-maps img", timeout=60_000)
+    page.wait_for_selector(".ss-maps svg .commune", timeout=60_000)
     return page
 
 
@@ -160,8 +159,10 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
         assert label in body, label
     image = _shot(page, tmp_path / "01-fr-week0.png")
     assert image[..., :3].std() > 0.05
-    size = page.eval_on_selector(".ss-maps img", "el => [el.naturalWidth, el.naturalHeight]")
-    assert min(size) > 100
+    box = page.locator(".ss-maps svg").bounding_box()
+    assert min(box["width"], box["height"]) > 300
+    assert page.locator(".ss-maps svg .commune").count() == 250
+    assert page.locator(".ss-charts svg polyline").count() == 3
 
     # pick a scenario
     page.get_by_role("button", name="soft", exact=True).click()
@@ -227,7 +228,13 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     # English on a switch
     page.locator(".ss-lang").click()
     page.wait_for_function("document.body.textContent.includes('One week')", timeout=60_000)
-    assert "Colour of the communes" in page.eval_on_selector("body", "el => el.textContent")
+    page.wait_for_function("document.body.textContent.includes('Colour of the communes')",
+                           timeout=60_000)
+    body = page.eval_on_selector("body", "el => el.textContent")
+    for label in ("Play", "Reset", "Levers", "Futures", "Groups", "all residents"):
+        assert label in body, label
+    for label in ("Couleur des communes", "Remise à zéro", "tous les habitants"):
+        assert label not in body, label
     _shot(page, tmp_path / "03-en.png")
     context.close()
 

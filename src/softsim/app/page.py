@@ -11,7 +11,6 @@ The demo's options reach the page through environment variables set by
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
@@ -19,7 +18,7 @@ import time
 
 import solara
 
-from softsim.app.figures import charts_figure, map_figure
+from softsim.app.figures import charts_svg, map_svg
 from softsim.app.state import LAYERS, LEVERS, Session
 from softsim.texts import LANGS
 
@@ -43,12 +42,6 @@ def session_options() -> dict:
         "seed": int(os.environ.get("SOFTSIM_DEMO_SEED", "1")),
         "extra": json.loads(os.environ.get("SOFTSIM_DEMO_EXTRA", "[]")),
     }
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def _pct(v: float) -> str:
@@ -184,10 +177,10 @@ def Page():
 
     t = session.t
     with session.lock:
-        images = [_png(map_figure(r, session.layer, t,
-                                  title=r.config.name if len(session.runs) > 1 else None))
-                  for r in session.runs]
-        chart = _png(charts_figure(session.runs, t))
+        maps = [map_svg(r, session.layer, t,
+                        title=r.config.name if len(session.runs) > 1 else None)
+                for r in session.runs]
+        chart = charts_svg(session.runs, t)
     week_text = t("ui.week", week=session.week, weeks=session.run.weeks)
     year_text = t("ui.year", year=session.year)
 
@@ -216,7 +209,7 @@ def Page():
             solara.Button(t("ui.step"), on_click=step_once, classes=["ss-step"],
                           disabled=playing or session.at_horizon)
             solara.Button(t("ui.reset"), on_click=reset, classes=["ss-reset"])
-            with solara.Column(style={"width": "300px"}):
+            with solara.Column(style={"width": "440px"}):
                 solara.SliderFloat(t("ui.speed"), value=speed, min=0.5, max=10.0, step=0.5,
                                    on_value=set_speed)
             solara.HTML(tag="span", classes=["ss-week"], unsafe_innerHTML=week_text)
@@ -236,14 +229,14 @@ def Page():
                         classes=["ss-layer"],
                     )
                 with solara.Row(classes=["ss-maps"], style={"width": "100%"}):
-                    for img in images:
-                        with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-                            solara.Image(img, format="png", width="100%")
+                    for svg in maps:
+                        solara.HTML(tag="div", unsafe_innerHTML=svg,
+                                    style={"flex": "1 1 0", "min-width": "0"})
                 if len(session.runs) > 1:
                     solara.Text(t("ui.same_seed"))
             with solara.Column():
                 solara.HTML(tag="h3", unsafe_innerHTML=t("ui.charts"))
-                solara.Image(chart, format="png", width="100%", classes=["ss-charts"])
+                solara.HTML(tag="div", unsafe_innerHTML=chart, classes=["ss-charts"])
                 solara.HTML(tag="h3", unsafe_innerHTML=t("ui.groups"))
                 Groups(session, tick)
         with solara.Columns([1, 1, 1]):
