@@ -445,3 +445,44 @@ def test_demo_refuses_a_port_in_use():
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0]
+
+
+# ---------------------------------------------------------------- bringing a scenario in
+
+
+def test_a_saved_scenario_comes_back_in():
+    s = small("soft")
+    s.set_lever("modules", 7)
+    data = s.scenario_toml().encode()
+    other = small("hard")
+    assert other.load_scenario("soft-atelier.toml", data) is None
+    assert other.scenario == "soft-atelier" and "soft-atelier" in other.scenarios
+    assert other.run.config.modules.count == 7
+    assert other.about() == ("soft-atelier", other.run.config.description)
+    other.step(2)
+    s.step(2)
+    np.testing.assert_array_equal(other.run.model.series["served"], s.run.model.series["served"])
+    # levers act on it like on a bundled one; a second upload of the same name is renamed
+    assert other.set_lever("modules", 2) is None and other.run.config.modules.count == 2
+    assert other.load_scenario("again.toml", data) is None
+    assert other.scenario == "soft-atelier-2"
+
+
+@pytest.mark.parametrize(
+    "data, needle",
+    [
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"name = \n", "TOML"),
+        (b'extends = "/etc/passwd.toml"\n', "extends"),
+        (b"[modules]\ncount = 9999\n", "modules.count"),
+        (b"[nope]\nx = 1\n", "nope"),
+        (b"x" * 300_000, "200"),
+    ],
+)
+def test_malformed_scenario_files_are_refused(data, needle):
+    s = small("hard")
+    s.step(1)
+    before = (s.scenario, s.scenarios, s.run.model)
+    message = s.load_scenario("bad.toml", data)
+    assert message is not None and needle in message and "bad.toml" in message
+    assert (s.scenario, s.scenarios, s.run.model) == before and s.week == 1

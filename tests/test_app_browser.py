@@ -202,6 +202,19 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
                            "--no-figures", "--out", str(tmp_path / "run")],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    # a malformed file is refused with a message; the saved one comes back in
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.wait_for_function("document.body.textContent.includes('TOML invalide')",
+                           timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(saved))
+    page.get_by_role("button", name="soft-atelier", exact=True).wait_for(timeout=60_000)
+    _wait_week(page, 0)
+    for week in (1, 2, 3):
+        page.locator(".ss-step").click()
+        _wait_week(page, week)
+    _wait_idle(page)
     # results
     with page.expect_download(timeout=60_000) as info:
         page.get_by_text("Résultats : séries").click()

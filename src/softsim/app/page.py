@@ -11,6 +11,7 @@ The demo's options reach the page through environment variables set by
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import threading
@@ -19,7 +20,7 @@ import time
 import solara
 
 from softsim.app.figures import charts_svg, map_svg
-from softsim.app.state import LAYERS, LEVERS, Session
+from softsim.app.state import LAYERS, LEVERS, MAX_UPLOAD_BYTES, Session
 from softsim.texts import LANGS
 
 __all__ = ["Page", "session_options"]
@@ -120,6 +121,38 @@ def Groups(session: Session, tick: int):
         rows.append(f"<tr>{cells}</tr>")
     solara.HTML(tag="table", classes=["ss-groups"],
                 unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>")
+
+
+@solara.component
+def ScenarioUpload(label: str, on_file):
+    """A file field (it works on tablets too, unlike a drop zone) for a scenario TOML.
+
+    At most :data:`~softsim.app.state.MAX_UPLOAD_BYTES` + 1 bytes are read, so that a huge
+    file is refused by size without being loaded.
+    """
+    from ipyvuetify.extra import FileInput
+
+    info, set_info = solara.use_state(None)
+    files, set_files = solara.use_state(None)
+    field = FileInput.element(label=label, on_file_info=set_info, multiple=False,
+                              accept=".toml", show_progress=False)
+
+    def wire():
+        if info:
+            widget = solara.get_widget(field)
+            widget.version += 1
+            widget.reset_stats()
+            set_files(widget.get_files())
+
+    solara.use_effect(wire, [info])
+
+    def read(cancel):
+        if files:
+            f = files[0]
+            on_file(f["name"], f["file_obj"].read(MAX_UPLOAD_BYTES + 1))
+
+    solara.use_thread(read, [files])
+    return field
 
 
 @solara.component
@@ -250,8 +283,9 @@ def Page():
                     if lv.future:
                         LeverControl(session, lv.name, refresh, tick)
             with solara.Card(t("ui.about")):
-                solara.HTML(tag="h4", unsafe_innerHTML=t(f"scenario.{session.scenario}.title"))
-                solara.Text(t(f"scenario.{session.scenario}.idea"))
+                title, idea = session.about()
+                solara.HTML(tag="h4", unsafe_innerHTML=html.escape(title))
+                solara.Text(idea)
                 solara.HTML(tag="h4", unsafe_innerHTML=t("ui.take_home"))
                 solara.FileDownload(lambda: session.scenario_toml(),
                                     filename=f"{session.scenario}-atelier.toml",
@@ -262,4 +296,5 @@ def Page():
                 solara.FileDownload(lambda: session.results_csv()[1],
                                     filename=f"{session.scenario}-series.csv",
                                     label=t("ui.download_series"), mime_type="text/csv")
+                ScenarioUpload(t("ui.upload"), do(session.load_scenario))
 

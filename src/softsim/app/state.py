@@ -16,8 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tempfile
 import threading
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import tomli_w
@@ -29,7 +32,7 @@ from softsim.groups import GROUPS, group_masks
 from softsim.model import SoftTerritory
 from softsim.rng import SeedTree
 from softsim.territory import Territory, build_territory
-from softsim.texts import DEFAULT_LANG, LANGS, text
+from softsim.texts import DEFAULT_LANG, LANGS, flat, text
 
 __all__ = [
     "LAYERS",
@@ -99,6 +102,8 @@ LEVERS: tuple[Lever, ...] = (
 """The levers of the page, in the order they are shown."""
 
 _BY_NAME = {lv.name: lv for lv in LEVERS}
+MAX_UPLOAD_BYTES = 200_000
+"""Largest scenario file the page accepts (a saved scenario is about 6 kB)."""
 _POSTURES = ("faire", "faire_faire", "faire_avec", "inciter", "laisser_faire")
 
 _territories: dict[tuple, Territory] = {}
@@ -282,7 +287,8 @@ class Session:
         self.lang = lang if lang in LANGS else DEFAULT_LANG
         self.seed = seed
         self.extra = list(extra or [])
-        self.scenarios = list(list_scenarios())
+        self.sources: dict[str, str] = {name: name for name in list_scenarios()}
+        self._uploads: tempfile.TemporaryDirectory | None = None
         self.scenario = scenario
         self.compare_to: str | None = None
         self.layer = LAYERS[0]
@@ -309,6 +315,70 @@ class Session:
         return None
 
     # ------------------------------------------------------------------ configs
+
+    @property
+    def scenarios(self) -> list[str]:
+        """The scenarios the page offers: the bundled ones, then those brought in."""
+        return list(self.sources)
+
+    def _load(self, scenario: str, over: list[str] | None = None, **sections) -> Config:
+        """A scenario of the page, on the page's territory, with ``over`` applied."""
+        return load_config(self.sources[scenario], self._base_overrides() + list(over or []),
+                           **sections)
+
+    def about(self) -> tuple[str, str]:
+        """Title and one-paragraph explanation of the main scenario, in the page's language.
+
+        A scenario brought in has no translated text: its name and its own description.
+        """
+        texts = flat(self.lang)
+        key = f"scenario.{self.scenario}"
+        if self.sources[self.scenario] == self.scenario and f"{key}.title" in texts:
+            return texts[f"{key}.title"], texts[f"{key}.idea"]
+        return self.scenario, self.run.config.description
+
+    def load_scenario(self, filename: str, data: bytes) -> str | None:
+        """Play a scenario file brought to the page (e.g. one saved from it earlier).
+
+        The file is checked like ``softsim run`` checks it and played on the page's territory
+        and seed; it then joins the scenario picker. A file that is too large, not UTF-8, not
+        TOML, ``extends`` something else than a bundled scenario, or that the config refuses is
+        refused with a one-line message and changes nothing.
+        """
+        label = Path(str(filename)).name or "?"
+        if len(data) > MAX_UPLOAD_BYTES:
+            return self._refuse(self.t("error.upload_size", name=label,
+                                       size=MAX_UPLOAD_BYTES // 1000))
+        try:
+            raw = tomllib.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return self._refuse(self.t("error.upload_text", name=label))
+        except tomllib.TOMLDecodeError as exc:
+            reason = " ".join(str(exc).split())
+            return self._refuse(self.t("error.upload_toml", name=label, reason=reason))
+        parent = raw.get("extends")
+        bundled = list_scenarios()
+        if parent is not None and parent not in bundled:
+            return self._refuse(self.t("error.upload_extends", name=label,
+                                       known=", ".join(bundled)))
+        with self.lock:
+            if self._uploads is None:
+                self._uploads = tempfile.TemporaryDirectory(prefix="softsim-page-")
+            path = Path(self._uploads.name) / f"upload-{len(self.sources)}.toml"
+            path.write_bytes(data)
+            try:
+                cfg = load_config(str(path), self._base_overrides())
+            except SoftsimError as exc:
+                path.unlink()
+                return self._refuse(self.t("error.config", reason=f"{label}: {exc}"))
+            name, k = cfg.name, 2
+            while name in self.sources:
+                name, k = f"{cfg.name}-{k}", k + 1
+            self.sources[name] = str(path)
+            problem = self.set_scenario(name)
+            if problem is not None:
+                del self.sources[name]
+            return problem
 
     def _base_overrides(self) -> list[str]:
         spec = self.territory_spec.replace("\\", "\\\\").replace('"', '\\"')
@@ -361,11 +431,11 @@ class Session:
         return over, sections
 
     def _config(self, scenario: str, values: dict, futures_only: bool = False) -> Config:
-        base = load_config(scenario, self._base_overrides())
+        base = self._load(scenario)
         if not values:
             return base
         over, sections = self._overrides(base, values, futures_only)
-        return load_config(scenario, self._base_overrides() + over, **sections)
+        return self._load(scenario, over, **sections)
 
     def _start(self, configs: list[Config]) -> None:
         territory = shared_territory(configs[0], self.seed)
@@ -435,7 +505,7 @@ class Session:
             return self._refuse(self.t("error.unknown_scenario", name=name))
         with self.lock:
             try:
-                cfg = load_config(name, self._base_overrides())
+                cfg = self._load(name)
                 values = self._scenario_values(cfg)
                 for lv in LEVERS:
                     if lv.future:
@@ -502,7 +572,7 @@ class Session:
             return problem
         values = {**self.values, name: value}
         with self.lock:
-            cfg = load_config(self.scenario, self._base_overrides())
+            cfg = self._load(self.scenario)
             taken = sum(float(values[p]) for p in ("faire_faire", "faire_avec", "inciter"))
             faire = 1.0 - taken - cfg.budget.laisser_faire
             if faire < -1e-9:
@@ -533,7 +603,7 @@ class Session:
         return tomli_w.dumps(data)
 
     def _changed(self, lv: Lever) -> bool:
-        base = self._scenario_values(load_config(self.scenario, self._base_overrides()))
+        base = self._scenario_values(self._load(self.scenario))
         return base.get(lv.name) != self.values.get(lv.name)
 
     def results_csv(self) -> tuple[str, str]:
