@@ -179,6 +179,14 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     field.press("Enter")
     page.wait_for_function("!document.body.textContent.includes('hors de l')", timeout=60_000)
     _wait_idle(page)
+    # a slider moved to its right end: 5 buses
+    track = page.locator(".ss-lever-buses .v-slider")
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "document.querySelector('.ss-input-buses input').value === '5'", timeout=60_000)
+    _wait_idle(page)
 
     # three weeks: the counter and a chart change
     map_before, chart_before = _map_src(page), _chart_src(page)
@@ -196,7 +204,8 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     saved = tmp_path / "atelier.toml"
     info.value.save_as(saved)
     data = tomllib.loads(saved.read_text(encoding="utf-8"))
-    assert data["modules"]["count"] == 8 and data["name"] == "soft-atelier"
+    assert data["modules"]["count"] == 8 and data["bus"]["count"] == 5
+    assert data["name"] == "soft-atelier"
     softsim = Path(sys.executable).with_name("softsim")
     done = subprocess.run([str(softsim), "run", str(saved), "--years", "1", "--quiet",
                            "--no-figures", "--out", str(tmp_path / "run")],

@@ -68,7 +68,7 @@ def LeverControl(session: Session, name: str, refresh, tick: int):
         solara.Select(label=label, values=list(lv.choices), value=str(value), on_value=apply)
         return
     hi = session.run.weeks - 1 if name == "shock_week" else lv.hi
-    with solara.Row(style={"align-items": "center", "gap": "6px"}):
+    with solara.Row(style={"align-items": "center", "gap": "6px"}, classes=[f"ss-lever-{name}"]):
         if lv.kind == "int":
             solara.SliderInt(label, value=int(value), min=int(lv.lo), max=int(hi),
                              step=int(lv.step), on_value=apply)
@@ -167,9 +167,9 @@ def Page():
     def refresh():
         set_tick(lambda n: n + 1)
 
-    def play_loop():
-        # a thread per play: steps until paused (flag cleared) or the horizon
-        while play_flag.is_set():
+    def play_loop(cancel: threading.Event):
+        # a thread per play: steps until paused (flag cleared), the horizon, or the page closes
+        while play_flag.is_set() and not cancel.is_set():
             started = time.monotonic()
             if session.step() is not None:
                 play_flag.clear()

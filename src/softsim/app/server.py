@@ -26,7 +26,9 @@ OFFLINE_ENV = {
     # a closed port of this machine: an asset missing from solara-assets is an error, not a
     # request to the internet
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
-    "SOLARA_THEME_LOADER": "plain",
+    # a closed tab's session (and its model) is freed 10 minutes after it disconnects, not
+    # Solara's default 24 hours: a room's devices come and go
+    "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
 }
 
 
