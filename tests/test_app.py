@@ -18,7 +18,7 @@ from softsim.app.state import LAYERS, LEVERS, Session
 from softsim.config import config_sha256, load_config
 from softsim.groups import GROUPS
 from softsim.model import SoftTerritory
-from softsim.texts import LANGS, flat, text
+from softsim.texts import LANGS, flat, mechanisms, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["population.scale=0.05"]  # 6,000 residents on the default territory
@@ -343,6 +343,7 @@ def test_both_languages_have_every_text():
         ROOT / "src/softsim/app/figures.py").read_text()
     needed += re.findall(r"""t\(["']((?:ui|chart|actor)\.[a-z_]+)["']""", page)
     assert [k for k in needed if k not in fr] == []
+    assert len(mechanisms("fr")) == len(mechanisms("en")) >= 8
     assert text("fr", "ui.week", week=3, weeks=312) == "Semaine 3 / 312"
     assert text("en", "ui.week", week=3, weeks=312) == "Week 3 / 312"
     with pytest.raises(ValueError):
@@ -353,7 +354,7 @@ def test_docs_quote_the_scenario_texts():
     doc = (ROOT / "docs/workshop.md").read_text(encoding="utf-8")
     for lang in LANGS:
         for key, value in flat(lang).items():
-            if key.startswith("scenario.") and key.endswith(".idea"):
+            if key.startswith(("scenario.", "mechanism.")) and key.endswith((".idea", ".title")):
                 assert value in doc, (lang, key)
 
 

@@ -21,7 +21,7 @@ import solara
 
 from softsim.app.figures import charts_svg, map_svg
 from softsim.app.state import LAYERS, LEVERS, MAX_UPLOAD_BYTES, Session
-from softsim.texts import LANGS
+from softsim.texts import LANGS, mechanisms
 
 __all__ = ["Page", "session_options"]
 
@@ -297,4 +297,9 @@ def Page():
                                     filename=f"{session.scenario}-series.csv",
                                     label=t("ui.download_series"), mime_type="text/csv")
                 ScenarioUpload(t("ui.upload"), do(session.load_scenario))
+        with solara.Card(t("ui.mechanisms")):
+            solara.HTML(tag="div", classes=["ss-mechanisms"], unsafe_innerHTML="".join(
+                f"<details><summary><b>{html.escape(title)}</b></summary>"
+                f"<p>{html.escape(idea)}</p></details>"
+                for title, idea in mechanisms(session.lang)))
 

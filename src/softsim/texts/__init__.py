@@ -11,7 +11,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-__all__ = ["DEFAULT_LANG", "LANGS", "flat", "text"]
+__all__ = ["DEFAULT_LANG", "LANGS", "flat", "mechanisms", "text"]
 
 LANGS: tuple[str, ...] = ("fr", "en")
 """Languages of the page; the first is the default."""
@@ -51,3 +51,10 @@ def text(lang: str, key: str, **values: object) -> str:
     """
     template = flat(lang).get(key, key)
     return template.format(**values) if values else template
+
+
+def mechanisms(lang: str) -> list[tuple[str, str]]:
+    """Title and one-paragraph explanation of each mechanism of the model, in file order."""
+    texts = flat(lang)
+    names = dict.fromkeys(k.split(".")[1] for k in texts if k.startswith("mechanism."))
+    return [(texts[f"mechanism.{n}.title"], texts[f"mechanism.{n}.idea"]) for n in names]
