@@ -487,3 +487,18 @@ def test_malformed_scenario_files_are_refused(data, needle):
     message = s.load_scenario("bad.toml", data)
     assert message is not None and needle in message and "bad.toml" in message
     assert (s.scenario, s.scenarios, s.run.model) == before and s.week == 1
+
+
+def test_actors_on_the_map_are_the_model_actors():
+    s = small("soft")
+    s.step(6)
+    model = s.run.model
+    actors = s.run.actors()
+    assert sorted([*actors["module"], *actors["module_transit"]]) == sorted(
+        m.commune for m in model.modules)
+    assert len(actors["module_transit"]) == sum(m.in_transit for m in model.modules)
+    assert sorted(actors["bus_stop"]) == sorted(c for b in model.buses for c in b.stops)
+    assert len(actors["bus_stop"]) > 0
+    assert list(actors["mobile"]) == [int(a.base.coordinate) for a in model.mobile_agents]
+    assert sorted(actors["association"]) == sorted(
+        a.commune for a in model.associations.associations)

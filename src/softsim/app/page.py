@@ -65,18 +65,23 @@ def LeverControl(session: Session, name: str, refresh, tick: int):
         refresh()
 
     if lv.kind == "choice":
-        solara.Select(label=label, values=list(lv.choices), value=str(value), on_value=apply)
+        shown = {session.t(f"choice.{c}"): c for c in lv.choices}
+        solara.Select(label=label, values=list(shown), value=session.t(f"choice.{value}"),
+                      on_value=lambda v: apply(shown.get(v, v)))
         return
     hi = session.run.weeks - 1 if name == "shock_week" else lv.hi
-    with solara.Row(style={"align-items": "center", "gap": "6px"}, classes=[f"ss-lever-{name}"]):
-        if lv.kind == "int":
-            solara.SliderInt(label, value=int(value), min=int(lv.lo), max=int(hi),
-                             step=int(lv.step), on_value=apply)
-        else:
-            solara.SliderFloat(label, value=float(value), min=lv.lo, max=hi, step=lv.step,
-                               on_value=apply)
-        solara.InputText("", value=f"{value:g}", on_value=apply, continuous_update=False,
-                         style={"max-width": "90px"}, classes=[f"ss-input-{name}"])
+    with solara.Column(gap="0px", classes=[f"ss-lever-{name}"], style={"margin-top": "6px"}):
+        solara.Text(label, style={"font-size": "0.9rem", "color": "#444"})
+        with solara.Row(style={"align-items": "center", "gap": "6px"}):
+            with solara.Column(style={"flex": "1 1 0", "min-width": "120px"}):
+                if lv.kind == "int":
+                    solara.SliderInt("", value=int(value), min=int(lv.lo), max=int(hi),
+                                     step=int(lv.step), on_value=apply)
+                else:
+                    solara.SliderFloat("", value=float(value), min=lv.lo, max=hi,
+                                       step=lv.step, on_value=apply)
+            solara.InputText("", value=f"{value:g}", on_value=apply, continuous_update=False,
+                             style={"max-width": "90px"}, classes=[f"ss-input-{name}"])
 
 
 @solara.component
@@ -296,6 +301,7 @@ def Page():
                 solara.FileDownload(lambda: session.results_csv()[1],
                                     filename=f"{session.scenario}-series.csv",
                                     label=t("ui.download_series"), mime_type="text/csv")
+                solara.Text(t("ui.upload"))
                 ScenarioUpload(t("ui.upload"), do(session.load_scenario))
         with solara.Card(t("ui.mechanisms")):
             solara.HTML(tag="div", classes=["ss-mechanisms"], unsafe_innerHTML="".join(
