@@ -198,6 +198,17 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     assert _chart_src(page) != chart_before
     _shot(page, tmp_path / "02-fr-week3.png")
 
+    # play runs the weeks by itself; pause stops them
+    page.locator(".ss-play").click()
+    _wait_week(page, 5)
+    page.locator(".ss-play").click()
+    page.wait_for_function("document.querySelector('.ss-play').textContent.includes('Lecture')",
+                           timeout=60_000)
+    _wait_idle(page, 1.0)
+    paused = _week(page)
+    _wait_idle(page, 2.0)
+    assert _week(page) == paused >= 5
+
     # save as scenario: the file runs with softsim run and keeps the lever
     with page.expect_download(timeout=60_000) as info:
         page.get_by_text("Enregistrer le scénario").click()

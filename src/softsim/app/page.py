@@ -156,7 +156,7 @@ def ScenarioUpload(label: str, on_file):
             f = files[0]
             on_file(f["name"], f["file_obj"].read(MAX_UPLOAD_BYTES + 1))
 
-    solara.use_thread(read, [files])
+    solara.use_thread(read, [files], intrusive_cancel=False)
     return field
 
 
@@ -168,6 +168,8 @@ def Page():
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state(2.0)
     play_flag = solara.use_memo(threading.Event, [])
+    live = solara.use_memo(dict, [])  # read by the play thread: the speed as it is now
+    live["speed"] = speed
 
     def refresh():
         set_tick(lambda n: n + 1)
@@ -182,9 +184,12 @@ def Page():
                 refresh()
                 break
             refresh()
-            time.sleep(max(0.0, 1.0 / max(speed, 0.1) - (time.monotonic() - started)))
+            pause = 1.0 / max(live["speed"], 0.1) - (time.monotonic() - started)
+            cancel.wait(max(0.0, pause))
 
-    solara.use_thread(play_loop, dependencies=[playing])
+    # not intrusive: an intrusive cancel raises inside the thread wherever it is, which could
+    # stop a model in the middle of a week; the loop checks ``cancel`` between weeks instead
+    solara.use_thread(play_loop, dependencies=[playing], intrusive_cancel=False)
 
     def toggle_play():
         if playing:
@@ -235,11 +240,13 @@ def Page():
         with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
             solara.Text(f"{t('ui.scenario')}:")
             solara.ToggleButtonsSingle(value=session.scenario, values=session.scenarios,
-                                       on_value=do(session.set_scenario), classes=["ss-scenario"])
+                                       on_value=do(lambda v: v and session.set_scenario(v)),
+                                       classes=["ss-scenario"])
             none = t("ui.compare_none")
             solara.Select(label=t("ui.compare_with"), values=[none, *session.scenarios],
                           value=session.compare_to or none,
-                          on_value=do(lambda v: session.set_compare(None if v == none else v)),
+                          on_value=do(lambda v: session.set_compare(
+                              None if v in (none, None) else v)),
                           style={"max-width": "220px"})
         with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
             solara.Button(t("ui.pause") if playing else t("ui.play"), on_click=toggle_play,
@@ -263,7 +270,8 @@ def Page():
                         value=t(f"layer_button.{session.layer}"),
                         values=[t(f"layer_button.{x}") for x in LAYERS],
                         on_value=do(lambda v: session.set_layer(
-                            next(x for x in LAYERS if t(f"layer_button.{x}") == v))),
+                            next((x for x in LAYERS if t(f"layer_button.{x}") == v),
+                                 session.layer))),
                         classes=["ss-layer"],
                     )
                 with solara.Row(classes=["ss-maps"], style={"width": "100%"}):
