@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import threading
 import time
 
@@ -93,7 +94,7 @@ def Monitors(session: Session, tick: int):
         budget = session.t("ui.no_budget") if mon["budget"] != mon["budget"] else _money(
             mon["budget"])
         ind = r.indicators()
-        prefix = f"{r.config.name} — " if len(session.runs) > 1 else ""
+        prefix = f"{html.escape(r.config.name)} — " if len(session.runs) > 1 else ""
         solara.HTML(
             tag="div",
             classes=["ss-monitor"],
@@ -113,7 +114,7 @@ def Groups(session: Session, tick: int):
     runs = session.runs
     if len(runs) > 1:
         head = f"<th>{session.t('ui.group')}</th>" + "".join(
-            f"<th>{r.config.name}: {session.t('ui.coverage')}</th>"
+            f"<th>{html.escape(r.config.name)}: {session.t('ui.coverage')}</th>"
             f"<th>{session.t('ui.gap')}</th>" for r in runs)
     tables = [r.groups() for r in runs]
     rows = []
@@ -260,7 +261,8 @@ def Page():
             solara.HTML(tag="span", classes=["ss-week"], unsafe_innerHTML=week_text)
             solara.Text(f"({year_text}, {t('ui.seed', seed=session.seed)})")
         if session.message:
-            solara.HTML(tag="div", classes=["ss-message"], unsafe_innerHTML=session.message)
+            solara.HTML(tag="div", classes=["ss-message"],
+                        unsafe_innerHTML=html.escape(session.message))
         Monitors(session, tick)
         with solara.Columns([3, 2]):
             with solara.Column():
@@ -300,14 +302,15 @@ def Page():
                 solara.HTML(tag="h4", unsafe_innerHTML=html.escape(title))
                 solara.Text(idea)
                 solara.HTML(tag="h4", unsafe_innerHTML=t("ui.take_home"))
+                stem = re.sub(r"[^\w.-]+", "_", session.scenario)
                 solara.FileDownload(lambda: session.scenario_toml(),
-                                    filename=f"{session.scenario}-atelier.toml",
+                                    filename=f"{stem}-atelier.toml",
                                     label=t("ui.save_scenario"), mime_type="application/toml")
                 solara.FileDownload(lambda: session.results_csv()[0],
-                                    filename=f"{session.scenario}-resume.csv",
+                                    filename=f"{stem}-resume.csv",
                                     label=t("ui.download_summary"), mime_type="text/csv")
                 solara.FileDownload(lambda: session.results_csv()[1],
-                                    filename=f"{session.scenario}-series.csv",
+                                    filename=f"{stem}-series.csv",
                                     label=t("ui.download_series"), mime_type="text/csv")
                 solara.Text(t("ui.upload"))
                 ScenarioUpload(t("ui.upload"), do(session.load_scenario))
