@@ -1,4 +1,4 @@
-"""The ``softsim`` command line: ``run``, ``compare``, ``territory show``, ``scenarios``.
+"""The ``softsim`` command line: ``run``, ``compare``, ``territory show``, ``scenarios``, ``demo``.
 
 User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
 print one line and exit with code 2, without a traceback and without writing anything; they are
@@ -151,7 +151,28 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+
+    d = sub.add_parser("demo", help="serve the workshop page (offline, in a browser)")
+    d.add_argument(
+        "--territory", default="synthetic",
+        help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path",
+    )
+    d.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    d.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    d.add_argument("--lang", choices=("fr", "en"), default="fr",
+                   help="language of the page (default fr)")
+    d.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
+    d.add_argument("--scale", type=float,
+                   help="fraction of inhabitants simulated, in (0, 1] (default 1)")
     return p
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port between 1 and 65535, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -389,6 +410,25 @@ def _cmd_scenarios(args, console: Console) -> int:
     return 0
 
 
+def _cmd_demo(args, console: Console) -> int:
+    from softsim.app.server import LOCAL_HOSTS, check_address, check_available, prepare, serve
+
+    check_available()
+    check_address(args.host, args.port)
+    extra = [] if args.scale is None else [f"population.scale={args.scale}"]
+    prepare(args.territory, args.lang, args.seed, extra)  # refuses a bad territory now
+    url = f"http://{args.host}:{args.port}/"
+    if args.host not in LOCAL_HOSTS:
+        console.print(
+            f"warning: bound to {args.host}, not 127.0.0.1: other machines on the network can "
+            "open the page",
+            highlight=False,
+        )
+    console.print(f"workshop page at {url} (Ctrl-C to stop)", highlight=False)
+    serve(args.territory, args.host, args.port, args.lang, args.seed, extra)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``softsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -398,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         "compare": _cmd_compare,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
+        "demo": _cmd_demo,
     }
     ending = _Ending()
     previous = {}
