@@ -38,10 +38,13 @@ def _chromium() -> str | None:
 
 
 CHROMIUM = _chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium installed (apt-get install chromium; .ci/run installs it)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium installed (apt-get install chromium; .ci/run installs it)",
+    ),
+    pytest.mark.slow,  # a real browser against a served page: about a minute
+]
 
 
 def _free_port() -> int:
