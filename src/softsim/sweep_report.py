@@ -14,7 +14,13 @@ import pandas as pd
 from softsim import metric_registry as reg
 from softsim.sweep import SweepPlan
 
-__all__ = ["distribution_table", "sweep_report", "FIGURE_METRICS"]
+__all__ = [
+    "FIGURE_METRICS",
+    "distribution_table",
+    "paired_by_territory",
+    "sweep_report",
+    "territory_profile",
+]
 
 FIGURE_METRICS = ("coverage_latent", "gini", "cost_per_served")
 """The metrics drawn against each parameter and in the heat maps: coverage, inequality, cost."""
@@ -144,6 +150,127 @@ def _heatmap(runs: pd.DataFrame):
     return fig
 
 
+RURAL_COMMUNE = 2000
+"""Inhabitants below which a commune counts as rural in the atlas's table (INSEE's historical
+threshold of the *unité urbaine*)."""
+
+
+def territory_profile(spec: str) -> dict:
+    """Inhabitants, density and rural share of a bundled territory (``dep:`` or ``epci:``).
+
+    Returns:
+        ``population``, ``density`` (inhabitants per km²), ``rural_share`` (share of
+        inhabitants in communes under :data:`RURAL_COMMUNE`), ``lon`` and ``lat``
+        (population-weighted centre).
+    """
+    from softsim.territory.real import bundled_selection
+
+    _, df = bundled_selection(spec)
+    pop = df["population"].to_numpy(float)
+    total = pop.sum()
+    return {"population": total, "density": total / df["area_km2"].sum(),
+            "rural_share": pop[df["population"].to_numpy() < RURAL_COMMUNE].sum() / total,
+            "lon": float(np.average(df["lon"], weights=pop)),
+            "lat": float(np.average(df["lat"], weights=pop))}
+
+
+def paired_by_territory(runs: pd.DataFrame, scenario: str, reference: str) -> pd.DataFrame:
+    """Per territory: mean paired difference ``scenario − reference`` of coverage and Gini.
+
+    Runs are paired on design point, future and replicate (common random numbers make the
+    pairs share their seeds).
+
+    Returns:
+        One row per ``territory.spec`` value: ``d_coverage``, ``d_gini``, ``pairs``.
+    """
+    ok = runs[runs["status"] == "ok"]
+    keys = ["point", "future", "replicate"]
+    cols = ["territory.spec", "coverage_latent", "gini"]
+    a = ok[ok["scenario"] == scenario].set_index(keys)[cols]
+    b = ok[ok["scenario"] == reference].set_index(keys)[cols[1:]]
+    both = a.join(b, rsuffix="_ref", how="inner")
+    both["d_coverage"] = both["coverage_latent"] - both["coverage_latent_ref"]
+    both["d_gini"] = both["gini"] - both["gini_ref"]
+    out = both.groupby("territory.spec", sort=False).agg(
+        d_coverage=("d_coverage", "mean"), d_gini=("d_gini", "mean"),
+        pairs=("d_coverage", "size"))
+    return out.reset_index()
+
+
+def _is_bundled(values) -> bool:
+    return all(isinstance(v, str) and v.strip().startswith(("dep:", "epci:")) for v in values)
+
+
+def _territory_section(plan: SweepPlan, runs: pd.DataFrame, figures: dict) -> list[str]:
+    """The atlas: map and ranked table of paired differences by territory, with profiles."""
+    p = plan.spec.parameters.get("territory.spec")
+    scenarios = list(plan.spec.scenarios)
+    if p is None or p.values is None or not _is_bundled(p.values) or len(scenarios) < 2:
+        return []
+    from scipy import stats
+
+    profiles = pd.DataFrame([{"territory.spec": v, **territory_profile(v)} for v in p.values])
+    reference = scenarios[0]
+    lines = ["## Territories", "",
+             f"Paired differences with `{reference}` (same point, future and replicate), "
+             "mean over the pairs: coverage of latent needs in points, Gini of fulfilment. "
+             f"Rural share: inhabitants of communes under {RURAL_COMMUNE:,} inhabitants. Age "
+             "shares come from the config, the same everywhere: age cannot explain "
+             "differences between territories here.", ""]
+    for scenario in scenarios[1:]:
+        d = paired_by_territory(runs, scenario, reference).merge(profiles, on="territory.spec")
+        if d.empty:
+            continue
+        d = d.sort_values("d_coverage", ascending=False, ignore_index=True)
+        name = f"territories_{scenario}"
+        figures[name] = _territory_map(d, scenario, reference)
+        lines += [f"### {scenario} − {reference}", "", f"![{scenario} − {reference}]"
+                  f"(figures/{name}.png)", ""]
+        for col, what in (("density", "density"), ("rural_share", "rural share"),
+                          ("population", "inhabitants")):
+            if len(d) >= 3:
+                rho = stats.spearmanr(d["d_coverage"], d[col]).statistic
+                rho_g = stats.spearmanr(d["d_gini"], d[col]).statistic
+                lines.append(f"- Spearman correlation with {what}: {rho:+.2f} (coverage), "
+                             f"{rho_g:+.2f} (Gini)")
+        lines += ["", "| rank | territory | Δ coverage (points) | Δ Gini | inhabitants | "
+                  "density (/km²) | rural share | pairs |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for i, r in d.iterrows():
+            lines.append(f"| {i + 1} | {r['territory.spec']} | {100 * r['d_coverage']:+.1f} | "
+                         f"{r['d_gini']:+.3f} | {r['population']:,.0f} | {r['density']:,.0f} | "
+                         f"{r['rural_share']:.2f} | {r['pairs']} |")
+        lines.append("")
+    return lines
+
+
+def _territory_map(d: pd.DataFrame, scenario: str, reference: str):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
+
+    from softsim.territory.real import ATTRIBUTION
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.4))
+    for ax, col, label, cmap, scale in (
+        (axes[0], "d_coverage", "Δ coverage of latent needs (points)", "RdBu", 100.0),
+        (axes[1], "d_gini", "Δ Gini of fulfilment", "RdBu_r", 1.0),
+    ):
+        v = d[col].to_numpy(float) * scale
+        lim = max(float(np.nanmax(np.abs(v))), 1e-9)
+        sc = ax.scatter(d["lon"], d["lat"], c=v, cmap=cmap, s=40 + d["population"] / 2e4,
+                        norm=TwoSlopeNorm(0.0, -lim, lim), edgecolors="0.3", linewidths=0.4)
+        for _, r in d.iterrows():
+            ax.annotate(r["territory.spec"].split(":", 1)[1], (r["lon"], r["lat"]),
+                        fontsize=5, ha="center", va="center")
+        ax.set_aspect(1 / np.cos(np.radians(46.5)))
+        ax.set_title(f"{scenario} − {reference}: {label}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(sc, ax=ax, shrink=0.7)
+    fig.text(0.5, 0.01, ATTRIBUTION, ha="center", fontsize=7)
+    return fig
+
+
 def sweep_report(plan: SweepPlan, runs: pd.DataFrame, manifest: dict) -> tuple[str, dict]:
     """The text of ``sweep.md`` and its figures.
 
@@ -207,6 +334,7 @@ def sweep_report(plan: SweepPlan, runs: pd.DataFrame, manifest: dict) -> tuple[s
                 figures[name] = _param_figure(runs, k)
                 lines += [f"![{k}](figures/{name}.png)", ""]
         lines += _sensitivity(plan, runs)
+        lines += _territory_section(plan, runs, figures)
     lines += ["## Reading the runs", "",
               "```python", "import pandas as pd", 'runs = pd.read_parquet("runs")', "```",
               "", "or in DuckDB: `SELECT * FROM 'runs/*.parquet'`.", ""]
