@@ -366,6 +366,15 @@ def test_same_store_with_1_and_2_workers_and_on_a_dask_local_cluster(tmp_path, c
 
 
 
+def _wait_for_a_batch(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
+    """Wait until the sweep in ``out`` has stored its first batch of runs."""
+    deadline = time.monotonic() + timeout
+    while not list(out.glob("runs/part-*.parquet")):
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no batch stored in time"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path, capsys):
     path = tiny(tmp_path, weeks=52, values=str([round(0.3 + 0.02 * i, 2) for i in range(30)]))
@@ -374,11 +383,7 @@ def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path, cap
                              "--workers", "2", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not list((out / "runs").glob("part-*.parquet")) if out.exists() else True:
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "no batch stored in time"
-        time.sleep(0.05)
+    _wait_for_a_batch(proc, out)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = pd.read_parquet(out / "runs")
@@ -437,3 +442,38 @@ def test_loading_a_sweep_by_bundled_name():
     assert load_sweep("small").name == "small"
     with pytest.raises(ConfigError, match="unknown sweep 'nope'"):
         load_sweep("nope")
+
+
+def _session_processes(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (the sweep leads its own session)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+@pytest.mark.slow
+def test_sigterm_keeps_finished_runs_stops_workers_and_says_how_to_resume(tmp_path):
+    path = tiny(tmp_path, weeks=52, values=str([round(0.3 + 0.02 * i, 2) for i in range(30)]))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(SOFTSIM), "sweep", str(path), "--out", str(out),
+                             "--workers", "2", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    _wait_for_a_batch(proc, out)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 143
+    assert len(err.strip().splitlines()) == 1
+    assert "stopped by SIGTERM" in err and f"--out {out} --resume" in err
+    assert 0 < len(pd.read_parquet(out / "runs")) < 60
+    deadline = time.monotonic() + 5
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session_processes(proc.pid) == [], "no worker outlives the sweep"
