@@ -477,3 +477,56 @@ def test_sigterm_keeps_finished_runs_stops_workers_and_says_how_to_resume(tmp_pa
     while _session_processes(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _session_processes(proc.pid) == [], "no worker outlives the sweep"
+
+
+def test_sobol_report_gives_zero_total_index_to_a_parameter_without_effect(tmp_path, capsys):
+    # with no mobile agent, their cost per km changes nothing: its total index is exactly 0
+    path = write(tmp_path, """
+scenarios = ["hard"]
+set = ["territory.population = 400", "territory.n_communes = 6", "simulation.years = 1",
+       "simulation.weeks_per_year = 4", "budget.per_1000_per_week = 100000",
+       "mobile.agents = 0"]
+[design]
+kind = "sobol"
+samples = 4
+[parameters."services.social.awareness"]
+range = [0.05, 0.95]
+[parameters."mobile.cost_per_km"]
+range = [0.1, 2.0]
+""")
+    out = tmp_path / "out"
+    assert sweep(capsys, str(path), "--out", str(out), "--workers", "1", "--quiet")[0] == 0
+    report = (out / "sweep.md").read_text()
+    section = report.split("**hard × none, coverage of latent needs**")[1].split("**")[0]
+    rows = {line.split("|")[1].strip(" `"): [float(x) for x in line.split("|")[2:4]]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert rows["mobile.cost_per_km"] == [0.0, 0.0]
+    assert rows["services.social.awareness"][1] > 0.5
+
+
+def test_paired_differences_by_territory():
+    from softsim.sweep_report import paired_by_territory
+
+    rows = []
+    for point, spec in enumerate(["dep:23", "dep:19"]):
+        for replicate in range(2):
+            for scenario, cov, gini in (("hard", 0.5 + 0.1 * point, 0.20),
+                                        ("soft", 0.5 + 0.1 * point + 0.01 * (replicate + 1),
+                                         0.25 - 0.1 * point)):
+                rows.append({"point": point, "future": "none", "replicate": replicate,
+                             "scenario": scenario, "territory.spec": spec, "status": "ok",
+                             "coverage_latent": cov, "gini": gini})
+    d = paired_by_territory(pd.DataFrame(rows), "soft", "hard").set_index("territory.spec")
+    assert d.loc["dep:23", "d_coverage"] == pytest.approx(0.015)
+    assert d.loc["dep:19", "d_gini"] == pytest.approx(-0.05)
+    assert list(d["pairs"]) == [2, 2]
+
+
+def test_territory_profile_of_creuse():
+    from softsim.sweep_report import territory_profile
+
+    creuse = territory_profile("dep:23")
+    assert 110_000 < creuse["population"] < 125_000       # INSEE: about 115,000
+    assert 18 < creuse["density"] < 24                    # about 21 inhabitants per km²
+    assert creuse["rural_share"] > 0.6
+    assert 1.5 < creuse["lon"] < 2.6 and 45.7 < creuse["lat"] < 46.5

@@ -186,9 +186,9 @@ def paired_by_territory(runs: pd.DataFrame, scenario: str, reference: str) -> pd
     ok = runs[runs["status"] == "ok"]
     keys = ["point", "future", "replicate"]
     cols = ["territory.spec", "coverage_latent", "gini"]
-    a = ok[ok["scenario"] == scenario].set_index(keys)[cols]
-    b = ok[ok["scenario"] == reference].set_index(keys)[cols[1:]]
-    both = a.join(b, rsuffix="_ref", how="inner")
+    a = ok.loc[ok["scenario"] == scenario, keys + cols]
+    b = ok.loc[ok["scenario"] == reference, keys + cols[1:]]
+    both = a.merge(b, on=keys, suffixes=("", "_ref"), how="inner")
     both["d_coverage"] = both["coverage_latent"] - both["coverage_latent_ref"]
     both["d_gini"] = both["gini"] - both["gini_ref"]
     out = both.groupby("territory.spec", sort=False).agg(
