@@ -530,3 +530,40 @@ def test_territory_profile_of_creuse():
     assert 18 < creuse["density"] < 24                    # about 21 inhabitants per km²
     assert creuse["rural_share"] > 0.6
     assert 1.5 < creuse["lon"] < 2.6 and 45.7 < creuse["lat"] < 46.5
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Pool worker processes started by ``pid`` (not multiprocessing's resource tracker)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if ppid == pid and b"spawn_main" in cmdline:
+            out.append(int(entry))
+    return out
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_replaced_and_its_runs_retried(tmp_path, capsys):
+    path = tiny(tmp_path, weeks=52, values=str([round(0.3 + 0.02 * i, 2) for i in range(30)]))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(SOFTSIM), "sweep", str(path), "--out", str(out),
+                             "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    _wait_for_a_batch(proc, out)
+    workers = _workers_of(proc.pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "60 done, 0 failed, 0 remaining" in stdout
+    runs = stored(out)
+    assert list(runs["run_id"]) == list(range(60))
+    assert set(runs["status"]) == {"ok"}
+    assert len(set(pd.read_parquet(out / "runs")["worker"])) >= 3, "a new worker took over"
