@@ -246,6 +246,7 @@ class _Dask:
     def __init__(self, client, cluster=None) -> None:
         self.client = client
         self.cluster = cluster
+        self.closed = False
         self.workers = max(1, sum(client.nthreads().values()))
         self.name = f"Dask scheduler {client.scheduler.address}"
 
@@ -271,6 +272,9 @@ class _Dask:
             self.close()
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
