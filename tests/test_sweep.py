@@ -567,3 +567,21 @@ def test_a_killed_worker_is_replaced_and_its_runs_retried(tmp_path, capsys):
     assert list(runs["run_id"]) == list(range(60))
     assert set(runs["status"]) == {"ok"}
     assert len(set(pd.read_parquet(out / "runs")["worker"])) >= 3, "a new worker took over"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        ([], "expected a sweep FILE (or --status DIR)"),
+        (["{file}", "--resume"], "give the folder to finish with --out DIR"),
+        (["{file}", "--status", "{tmp}"], "give no sweep file with it"),
+        (["{file}", "--out", "{tmp}/new", "--resume"], "not a sweep results folder"),
+    ],
+)
+def test_sweep_usage_errors_are_one_line_exit_2(tmp_path, capsys, argv, needle):
+    path = tiny(tmp_path)
+    argv = [a.format(file=path, tmp=tmp_path) for a in argv]
+    code, _, err = sweep(capsys, *argv)
+    assert code == 2
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
