@@ -248,14 +248,17 @@ def _territory_map(d: pd.DataFrame, scenario: str, reference: str):
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
-    from softsim.territory.real import ATTRIBUTION
+    from softsim.territory.real import ATTRIBUTION, bundled_selection
 
+    communes = pd.concat([bundled_selection(spec)[1][["lon", "lat"]]
+                          for spec in d["territory.spec"]])
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.4))
     for ax, col, label, cmap, scale in (
         (axes[0], "d_coverage", "Δ coverage of latent needs (points)", "RdBu", 100.0),
         (axes[1], "d_gini", "Δ Gini of fulfilment", "RdBu_r", 1.0),
     ):
         v = d[col].to_numpy(float) * scale
+        ax.scatter(communes["lon"], communes["lat"], s=1.5, color="0.8", linewidths=0)
         lim = max(float(np.nanmax(np.abs(v))), 1e-9)
         sc = ax.scatter(d["lon"], d["lat"], c=v, cmap=cmap, s=40 + d["population"] / 2e4,
                         norm=TwoSlopeNorm(0.0, -lim, lim), edgecolors="0.3", linewidths=0.4)
