@@ -277,6 +277,7 @@ def test_store_has_one_row_per_run_with_parameters_and_every_metric(tmp_path, ca
     assert manifest["sweep_sha256"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
     assert manifest["design"]["kind"] == "grid"
     assert (out / "sweep.toml").read_bytes() == path.read_bytes()
+    assert len(list((out / "runs").iterdir())) == 1, "batches merged once the sweep is done"
     report = (out / "sweep.md").read_text()
     assert "| hard | none | 6 |" in report
     assert (out / "figures" / "heatmap.png").stat().st_size > 0
@@ -585,3 +586,33 @@ def test_sweep_usage_errors_are_one_line_exit_2(tmp_path, capsys, argv, needle):
     assert code == 2
     assert needle in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
+
+
+def test_batches_are_merged_at_the_end_and_a_merge_cut_short_duplicates_nothing(tmp_path):
+    import json as _json
+
+    from softsim.store import RunStore, _merge_parquet
+    from softsim.sweep_run import SweepProgress, _execute, _InProcess, _manifest, runs_schema
+
+    plan = load_sweep(tiny(tmp_path))
+    store = RunStore.create(tmp_path / "out", _manifest(plan, None), b"", runs_schema(plan),
+                            batch_runs=2)
+    _execute(plan, store, _InProcess(), range(6), True, SweepProgress(6), None)
+    parts = sorted((tmp_path / "out" / "runs").glob("part-*.parquet"))
+    assert len(parts) == 3
+    # killed after the merged files were renamed into place, before the batches were removed
+    replaces = _json.dumps([p.name for p in parts]).encode()
+    name = "part-99999999999999999999-000000-1-merged.parquet"
+    _merge_parquet([tmp_path / "out" / "series" / p.name for p in parts],
+                   tmp_path / "out" / "series" / name, replaces)
+    _merge_parquet(parts, tmp_path / "out" / "runs" / name, replaces)
+    RunStore.open(tmp_path / "out").clean()
+    assert [p.name for p in (tmp_path / "out" / "runs").iterdir()] == [name]
+    assert [p.name for p in (tmp_path / "out" / "series").iterdir()] == [name]
+    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    assert sorted(runs["run_id"]) == list(range(6))
+    assert len(pd.read_parquet(tmp_path / "out" / "series")) == 6 * 8
+    # a finished sweep leaves one file per table
+    store = RunStore.open(tmp_path / "out")
+    store.compact()
+    assert len(list((tmp_path / "out" / "runs").iterdir())) == 1

@@ -440,6 +440,30 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+_MERGED = "-merged.parquet"
+"""Suffix of a run store's file that merges its batches (see :meth:`RunStore.compact`)."""
+
+
+def _merge_parquet(parts: list[Path], target: Path, replaces: bytes) -> None:
+    """Stream Parquet files into one, written atomically, that records the files it replaces."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(parts[0])
+    schema = schema.with_metadata({**(schema.metadata or {}), b"softsim_replaces": replaces})
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target.name), suffix=".partial",
+                               dir=target.parent)
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for part in parts:
+                writer.write_table(pq.read_table(part).cast(schema))
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class RunStore:
     """The results folder of a sweep, written while the sweep runs and safe against crashes.
 
@@ -447,7 +471,8 @@ class RunStore:
 
         DIR/manifest.json         version, git commit, sweep file and hash, design, sessions
         DIR/sweep.toml            a copy of the sweep file
-        DIR/runs/part-*.parquet   one row per run, written in small batches
+        DIR/runs/part-*.parquet   one row per run, written in small batches (merged into
+                                  one file when the sweep is complete)
         DIR/series/part-*.parquet weekly series of each run (``--keep series``), same batches
         DIR/sweep.md, figures/    the report, once every run is done
 
@@ -540,10 +565,39 @@ class RunStore:
         for sub in ("runs", "series"):
             remove_leftovers(self.path / sub)
         remove_leftovers(self.path)
+        import pyarrow.parquet as pq
+
+        runs = sorted((self.path / "runs").glob("part-*.parquet"))
+        for merged in (p for p in runs if p.name.endswith(_MERGED)):
+            metadata = pq.read_schema(merged).metadata or {}
+            for name in json.loads(metadata.get(b"softsim_replaces", b"[]")):
+                for sub in ("runs", "series"):
+                    (self.path / sub / name).unlink(missing_ok=True)
         done = {p.name for p in (self.path / "runs").glob("part-*.parquet")}
         for p in (self.path / "series").glob("part-*.parquet"):
             if p.name not in done:
                 p.unlink()
+
+    def compact(self) -> None:
+        """Merge the batches of a finished sweep into one runs file and one series file.
+
+        Streamed batch by batch (memory stays flat). The merged file names the batches it
+        replaces; they are removed once it is in place, or by :meth:`clean` if the process was
+        killed in between, so no run is ever lost nor counted twice by the next reader that
+        opens the folder through this class.
+        """
+        parts = sorted((self.path / "runs").glob("part-*.parquet"))
+        if len(parts) <= 1:
+            return
+        name = f"part-{time.time_ns():020d}-{_HOST}-{os.getpid()}{_MERGED}"
+        replaces = json.dumps([p.name for p in parts]).encode()
+        series = [self.path / "series" / p.name for p in parts]
+        series = [p for p in series if p.exists()]
+        if series:
+            _merge_parquet(series, self.path / "series" / name, replaces)
+        _merge_parquet(parts, self.path / "runs" / name, replaces)
+        for p in parts + series:
+            p.unlink(missing_ok=True)
 
     def read_runs(self, columns: list[str] | None = None):
         """Every stored run as a DataFrame (empty if none), sorted by ``run_id``."""

@@ -491,6 +491,7 @@ def run_sweep(
         _execute(plan, store, executor, todo, keep_series, progress, report)
     finally:
         executor.close()
+    store.compact()
     manifest["finished"] = _now()
     manifest["sessions"][-1]["finished"] = manifest["finished"]
     manifest["runs_done"], manifest["runs_failed"] = progress.done, progress.failed
