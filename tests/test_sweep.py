@@ -606,6 +606,7 @@ def test_batches_are_merged_at_the_end_and_a_merge_cut_short_duplicates_nothing(
     _merge_parquet([tmp_path / "out" / "series" / p.name for p in parts],
                    tmp_path / "out" / "series" / name, replaces)
     _merge_parquet(parts, tmp_path / "out" / "runs" / name, replaces)
+    assert sorted(RunStore.open(tmp_path / "out").read_runs()["run_id"]) == list(range(6))
     RunStore.open(tmp_path / "out").clean()
     assert [p.name for p in (tmp_path / "out" / "runs").iterdir()] == [name]
     assert [p.name for p in (tmp_path / "out" / "series").iterdir()] == [name]

@@ -565,18 +565,29 @@ class RunStore:
         for sub in ("runs", "series"):
             remove_leftovers(self.path / sub)
         remove_leftovers(self.path)
-        import pyarrow.parquet as pq
-
-        runs = sorted((self.path / "runs").glob("part-*.parquet"))
-        for merged in (p for p in runs if p.name.endswith(_MERGED)):
-            metadata = pq.read_schema(merged).metadata or {}
-            for name in json.loads(metadata.get(b"softsim_replaces", b"[]")):
-                for sub in ("runs", "series"):
-                    (self.path / sub / name).unlink(missing_ok=True)
+        for name in self._replaced():
+            for sub in ("runs", "series"):
+                (self.path / sub / name).unlink(missing_ok=True)
         done = {p.name for p in (self.path / "runs").glob("part-*.parquet")}
         for p in (self.path / "series").glob("part-*.parquet"):
             if p.name not in done:
                 p.unlink()
+
+    def _replaced(self) -> set[str]:
+        """Batches that a merged file replaces (left only if a merge was cut short)."""
+        import pyarrow.parquet as pq
+
+        out: set[str] = set()
+        for merged in (self.path / "runs").glob(f"part-*{_MERGED}"):
+            metadata = pq.read_schema(merged).metadata or {}
+            out.update(json.loads(metadata.get(b"softsim_replaces", b"[]")))
+        return out
+
+    def _parts(self) -> list[Path]:
+        """The runs files that hold the store's rows, each row once."""
+        replaced = self._replaced()
+        return sorted(p for p in (self.path / "runs").glob("part-*.parquet")
+                      if p.name not in replaced)
 
     def compact(self) -> None:
         """Merge the batches of a finished sweep into one runs file and one series file.
@@ -586,7 +597,8 @@ class RunStore:
         killed in between, so no run is ever lost nor counted twice by the next reader that
         opens the folder through this class.
         """
-        parts = sorted((self.path / "runs").glob("part-*.parquet"))
+        self.clean()
+        parts = self._parts()
         if len(parts) <= 1:
             return
         name = f"part-{time.time_ns():020d}-{_HOST}-{os.getpid()}{_MERGED}"
@@ -603,7 +615,7 @@ class RunStore:
         """Every stored run as a DataFrame (empty if none), sorted by ``run_id``."""
         import pandas as pd
 
-        parts = sorted((self.path / "runs").glob("part-*.parquet"))
+        parts = self._parts()
         if not parts:
             return pd.DataFrame(columns=columns or [])
         frames = [pd.read_parquet(p, columns=columns) for p in parts]
