@@ -6,6 +6,10 @@ failed write leaves nothing half-written under the final name. Whatever a killed
 (SIGKILL, power cut) left behind is removed by the next write into the same parent folder, once
 its process is gone.
 
+A sweep's folder (:class:`RunStore`) is the exception: it must be readable and resumable
+while the sweep runs, so it is created at once and filled file by file, each file written
+under a hidden temporary name and renamed into place.
+
 Before any work starts, :func:`check_target` (folders) and :func:`check_file_target` (single
 files) say whether a path can be written: the parent exists or can be created, is really
 writable (tried, not guessed from permission bits), and nothing would be overwritten. A
@@ -479,7 +483,7 @@ class RunStore:
     Every file is written under a hidden temporary name and renamed into place, so a file
     under its final name is complete. A batch's series are written before its runs, and the
     runs file is the record that the batch is done: series batches without their runs file
-    (the process was killed between the two) are removed when the folder is opened again.
+    (the process was killed between the two) are removed by :meth:`clean` (on ``--resume``).
     Rows wait in memory at most ``batch_runs`` runs or ``batch_seconds`` seconds.
 
     Use :meth:`create` for a new sweep and :meth:`open` for ``--resume`` and ``--status``.
