@@ -430,8 +430,12 @@ def _cmd_sweep(args, console: Console) -> int:
             )
     except (KeyboardInterrupt, Terminated) as exc:
         signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else exc.signum
-        print(f"softsim: stopped by {signal.Signals(signum).name}; finished runs are kept, "
-              f"finish with: softsim sweep {args.file} --out {out} --resume", file=sys.stderr)
+        name = signal.Signals(signum).name
+        if (Path(out) / "manifest.json").exists():
+            print(f"softsim: stopped by {name}; finished runs are kept, finish with: "
+                  f"softsim sweep {args.file} --out {out} --resume", file=sys.stderr)
+        else:
+            print(f"softsim: stopped by {name}; nothing was written", file=sys.stderr)
         return 128 + signum
     console.print(result.progress.line(), highlight=False)
     console.print(f"sweep stored in {result.path}/ (report: {result.report})", highlight=False)
