@@ -617,3 +617,29 @@ def test_batches_are_merged_at_the_end_and_a_merge_cut_short_duplicates_nothing(
     store = RunStore.open(tmp_path / "out")
     store.compact()
     assert len(list((tmp_path / "out" / "runs").iterdir())) == 1
+
+
+def test_morris_report_gives_no_elementary_effect_to_a_parameter_without_effect(tmp_path,
+                                                                                capsys):
+    path = write(tmp_path, """
+scenarios = ["hard"]
+set = ["territory.population = 400", "territory.n_communes = 6", "simulation.years = 1",
+       "simulation.weeks_per_year = 4", "budget.per_1000_per_week = 100000",
+       "mobile.agents = 0"]
+[design]
+kind = "morris"
+samples = 3
+[parameters."services.social.awareness"]
+range = [0.05, 0.95]
+[parameters."mobile.cost_per_km"]
+range = [0.1, 2.0]
+""")
+    out = tmp_path / "out"
+    assert sweep(capsys, str(path), "--out", str(out), "--workers", "1", "--quiet")[0] == 0
+    assert len(pd.read_parquet(out / "runs")) == 3 * (2 + 1)
+    report = (out / "sweep.md").read_text()
+    section = report.split("**hard × none, coverage of latent needs**")[1].split("**")[0]
+    rows = {line.split("|")[1].strip(" `"): [float(x) for x in line.split("|")[2:4]]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert rows["mobile.cost_per_km"] == [0.0, 0.0]
+    assert rows["services.social.awareness"][0] > 0.01
