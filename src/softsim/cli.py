@@ -1,4 +1,5 @@
-"""The ``softsim`` command line: ``run``, ``compare``, ``territory show``, ``scenarios``, ``demo``.
+"""The ``softsim`` command line: ``run``, ``compare``, ``sweep``, ``territory show``, ``scenarios``,
+``demo``.
 
 User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
 print one line and exit with code 2, without a traceback and without writing anything; they are
@@ -142,6 +143,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, help="report folder (default results/compare-<time>)")
     c.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
+    _sweep_parser(sub)
+
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
     show = tsub.add_parser("show", help="print a territory's figures and draw its map")
@@ -173,6 +176,36 @@ def _port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port between 1 and 65535, got {text!r}")
     return value
+
+
+def _sweep_parser(sub) -> None:
+    w = sub.add_parser(
+        "sweep",
+        help="run an experiment design from a sweep file into a resumable run store",
+        description="Run the runs of a sweep file (configs/sweeps/*.toml) into a results "
+        "folder that survives crashes; --resume finishes an interrupted sweep.",
+    )
+    w.add_argument("file", nargs="?", metavar="FILE",
+                   help="a sweep .toml file or a bundled sweep's name")
+    w.add_argument("--plan", action="store_true",
+                   help="print the design's size and first runs, then stop")
+    w.add_argument("--rows", type=_positive_int, default=10,
+                   help="runs printed by --plan (default 10)")
+    w.add_argument("--out", type=Path, help="results folder (default results/sweep-<name>-<time>)")
+    w.add_argument("--resume", action="store_true",
+                   help="finish the sweep in --out: make only the runs it does not hold")
+    w.add_argument("--status", type=Path, metavar="DIR",
+                   help="print where the sweep in DIR stands, run nothing")
+    w.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                   help="local processes (default: number of cores)")
+    w.add_argument("--keep", choices=["series"], action="append", default=[],
+                   help="also store each run's weekly series (--keep series)")
+    dask = w.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on a Dask cluster (tcp://host:8786); needs softsim[distributed]")
+    dask.add_argument("--dask-local", type=_positive_int, metavar="N",
+                      help="start a local Dask cluster of N worker processes")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _positive_int(text: str) -> int:
@@ -371,6 +404,96 @@ def _comparison_table(table, console: Console) -> None:
     console.print(t)
 
 
+def _cmd_sweep(args, console: Console) -> int:
+    if args.status is not None:
+        if args.file is not None:
+            raise SoftsimError("sweep --status DIR: give no sweep file with it")
+        return _sweep_status(args.status, console)
+    if args.file is None:
+        raise SoftsimError("sweep: expected a sweep FILE (or --status DIR)")
+    from softsim.sweep import load_sweep
+
+    plan = load_sweep(args.file)
+    if args.plan:
+        return _sweep_plan(plan, args.rows, console)
+    if args.resume and args.out is None:
+        raise SoftsimError("sweep --resume: give the folder to finish with --out DIR")
+    from softsim.sweep_run import run_sweep
+
+    if args.out is not None:
+        out, unique = args.out, False
+    else:
+        out, unique = Path("results") / f"sweep-{plan.name}-{time.strftime('%Y%m%d-%H%M%S')}", True
+    stderr = Console(stderr=True)
+    bar = not args.quiet and stderr.is_terminal
+    last = [0.0]
+
+    def report(progress) -> None:
+        if bar:
+            live.update(task, completed=progress.done + progress.failed,
+                        info=progress.line())
+        elif not args.quiet and time.monotonic() - last[0] > 10:
+            last[0] = time.monotonic()
+            print(progress.line(), file=sys.stderr, flush=True)
+
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    live = Progress(TextColumn(f"[bold]sweep {plan.name}"), BarColumn(),
+                    TextColumn("{task.fields[info]}"), console=stderr, transient=True,
+                    disable=not bar)
+    task = live.add_task("sweep", total=plan.n_runs, info="starting workers")
+    try:
+        with live:
+            result = run_sweep(
+                plan, out, workers=args.workers, resume=args.resume,
+                keep_series="series" in args.keep, scheduler=args.scheduler,
+                dask_local=args.dask_local, unique=unique, report=report,
+                command=["softsim", *sys.argv[1:]],
+            )
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else exc.signum
+        name = signal.Signals(signum).name
+        if (Path(out) / "manifest.json").exists():
+            print(f"softsim: stopped by {name}; finished runs are kept, finish with: "
+                  f"softsim sweep {args.file} --out {out} --resume", file=sys.stderr)
+        else:
+            print(f"softsim: stopped by {name}; nothing was written", file=sys.stderr)
+        return 128 + signum
+    console.print(result.progress.line(), highlight=False)
+    console.print(f"sweep stored in {result.path}/ (report: {result.report})", highlight=False)
+    return 0 if result.progress.failed == 0 else EXIT_FAILURE
+
+
+def _sweep_plan(plan, rows: int, console: Console) -> int:
+    d = plan.describe()
+    console.print(
+        f"sweep {plan.name}: design {d['kind']}, {d['points']} points × "
+        f"{len(d['scenarios'])} scenarios × {len(d['futures'])} futures × "
+        f"{d['replicates']} replicates = {d['runs']} runs; seed {d['seed']}",
+        highlight=False,
+    )
+    table = plan.table(rows)
+    t = Table(title=f"first {len(table)} runs of {plan.n_runs}")
+    for c in table.columns:
+        t.add_column(str(c), justify="right" if c not in ("scenario", "future") else "left")
+    for _, row in table.iterrows():
+        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(t)
+    return 0
+
+
+def _sweep_status(folder: Path, console: Console) -> int:
+    from softsim.sweep_run import sweep_status
+
+    manifest, progress = sweep_status(folder)
+    state = "finished" if manifest.get("finished") else "not finished"
+    console.print(f"sweep {manifest.get('sweep')} in {folder}: {state}; design "
+                  f"{manifest.get('design', {}).get('kind')}, started {manifest.get('started')}",
+                  highlight=False)
+    console.print(progress.line(), highlight=False)
+    return 0
+
+
 def _cmd_territory(args, console: Console) -> int:
     from softsim.config import load_config
     from softsim.rng import SeedTree
@@ -436,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "run": _cmd_run,
         "compare": _cmd_compare,
+        "sweep": _cmd_sweep,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,

@@ -6,6 +6,10 @@ failed write leaves nothing half-written under the final name. Whatever a killed
 (SIGKILL, power cut) left behind is removed by the next write into the same parent folder, once
 its process is gone.
 
+A sweep's folder (:class:`RunStore`) is the exception: it must be readable and resumable
+while the sweep runs, so it is created at once and filled file by file, each file written
+under a hidden temporary name and renamed into place.
+
 Before any work starts, :func:`check_target` (folders) and :func:`check_file_target` (single
 files) say whether a path can be written: the parent exists or can be created, is really
 writable (tried, not guessed from permission bits), and nothing would be overwritten. A
@@ -28,6 +32,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OutputDir",
+    "RunStore",
     "atomic_dir",
     "check_free",
     "check_target",
@@ -421,3 +427,253 @@ def write_comparison(
             },
         )
     return out.path
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    """Write a file through a hidden temporary sibling renamed into place (umask honoured)."""
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(path.name), suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_MERGED = "-merged.parquet"
+"""Suffix of a run store's file that merges its batches (see :meth:`RunStore.compact`)."""
+
+
+def _merge_parquet(parts: list[Path], target: Path, replaces: bytes) -> None:
+    """Stream Parquet files into one, written atomically, that records the files it replaces."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(parts[0])
+    schema = schema.with_metadata({**(schema.metadata or {}), b"softsim_replaces": replaces})
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target.name), suffix=".partial",
+                               dir=target.parent)
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for part in parts:
+                writer.write_table(pq.read_table(part).cast(schema))
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RunStore:
+    """The results folder of a sweep, written while the sweep runs and safe against crashes.
+
+    Layout::
+
+        DIR/manifest.json         version, git commit, sweep file and hash, design, sessions
+        DIR/sweep.toml            a copy of the sweep file
+        DIR/runs/part-*.parquet   one row per run, written in small batches (merged into
+                                  one file when the sweep is complete)
+        DIR/series/part-*.parquet weekly series of each run (``--keep series``), same batches
+        DIR/sweep.md, figures/    the report, once every run is done
+
+    Every file is written under a hidden temporary name and renamed into place, so a file
+    under its final name is complete. A batch's series are written before its runs, and the
+    runs file is the record that the batch is done: series batches without their runs file
+    (the process was killed between the two) are removed by :meth:`clean` (on ``--resume``).
+    Rows wait in memory at most ``batch_runs`` runs or ``batch_seconds`` seconds.
+
+    Use :meth:`create` for a new sweep and :meth:`open` for ``--resume`` and ``--status``.
+    """
+
+    MANIFEST = "manifest.json"
+
+    def __init__(self, path: Path, schema, *, batch_runs: int = 50,
+                 batch_seconds: float = 5.0) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self.batch_runs = batch_runs
+        self.batch_seconds = batch_seconds
+        self._rows: list[dict] = []
+        self._series: list = []
+        self._last_flush = time.monotonic()
+        self._seq = 0
+
+    @classmethod
+    def create(cls, target: Path, manifest: dict, sweep_file: bytes, schema,
+               *, unique: bool = False, **kwargs) -> RunStore:
+        """Create the folder of a new sweep (checked first with :func:`check_target`).
+
+        Args:
+            target: The folder (new, or empty).
+            manifest: The manifest's first content.
+            sweep_file: The sweep file's bytes, copied as ``sweep.toml``.
+            schema: The :class:`pyarrow.Schema` of the runs table.
+            unique: ``target`` is a default name: suffix it with ``-2``, ``-3``… if taken.
+            **kwargs: ``batch_runs``, ``batch_seconds``.
+
+        Returns:
+            The store, its folder created with its manifest.
+        """
+        target = check_target(Path(target), unique=unique)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path = target
+        if unique:
+            for n in itertools.count(1):
+                path = target if n == 1 else target.with_name(f"{target.name}-{n}")
+                try:
+                    os.mkdir(path)
+                    break
+                except FileExistsError:
+                    continue
+        else:
+            path.mkdir(exist_ok=True)  # check_target allowed only an empty folder
+        for sub in ("runs", "series"):
+            (path / sub).mkdir()
+        store = cls(path, schema, **kwargs)
+        _atomic_bytes(path / "sweep.toml", sweep_file)
+        store.write_manifest(manifest)
+        return store
+
+    @classmethod
+    def open(cls, path: Path, **kwargs) -> RunStore:
+        """Open an existing sweep folder (for ``--resume`` or ``--status``).
+
+        Raises:
+            SoftsimError: ``path`` is not a sweep folder (no readable manifest).
+        """
+        path = Path(path)
+        try:
+            json.loads((path / cls.MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise SoftsimError(
+                f"{path}: not a sweep results folder (no readable {cls.MANIFEST})"
+            ) from None
+        return cls(path, None, **kwargs)
+
+    @property
+    def manifest(self) -> dict:
+        """The manifest as last written."""
+        return json.loads((self.path / self.MANIFEST).read_text(encoding="utf-8"))
+
+    def write_manifest(self, manifest: dict) -> None:
+        """Replace the manifest, atomically."""
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        _atomic_bytes(self.path / self.MANIFEST, text.encode())
+
+    def clean(self) -> None:
+        """Remove what a killed process left: temporary files, series batches without runs."""
+        for sub in ("runs", "series"):
+            remove_leftovers(self.path / sub)
+        remove_leftovers(self.path)
+        for name in self._replaced():
+            for sub in ("runs", "series"):
+                (self.path / sub / name).unlink(missing_ok=True)
+        done = {p.name for p in (self.path / "runs").glob("part-*.parquet")}
+        for p in (self.path / "series").glob("part-*.parquet"):
+            if p.name not in done:
+                p.unlink()
+
+    def _replaced(self) -> set[str]:
+        """Batches that a merged file replaces (left only if a merge was cut short)."""
+        import pyarrow.parquet as pq
+
+        out: set[str] = set()
+        for merged in (self.path / "runs").glob(f"part-*{_MERGED}"):
+            metadata = pq.read_schema(merged).metadata or {}
+            out.update(json.loads(metadata.get(b"softsim_replaces", b"[]")))
+        return out
+
+    def _parts(self) -> list[Path]:
+        """The runs files that hold the store's rows, each row once."""
+        replaced = self._replaced()
+        return sorted(p for p in (self.path / "runs").glob("part-*.parquet")
+                      if p.name not in replaced)
+
+    def compact(self) -> None:
+        """Merge the batches of a finished sweep into one runs file and one series file.
+
+        Streamed batch by batch (memory stays flat). The merged file names the batches it
+        replaces; they are removed once it is in place, or by :meth:`clean` if the process was
+        killed in between, so no run is ever lost nor counted twice by the next reader that
+        opens the folder through this class.
+        """
+        self.clean()
+        parts = self._parts()
+        if len(parts) <= 1:
+            return
+        name = f"part-{time.time_ns():020d}-{_HOST}-{os.getpid()}{_MERGED}"
+        replaces = json.dumps([p.name for p in parts]).encode()
+        series = [self.path / "series" / p.name for p in parts]
+        series = [p for p in series if p.exists()]
+        if series:
+            _merge_parquet(series, self.path / "series" / name, replaces)
+        _merge_parquet(parts, self.path / "runs" / name, replaces)
+        for p in parts + series:
+            p.unlink(missing_ok=True)
+
+    def read_runs(self, columns: list[str] | None = None):
+        """Every stored run as a DataFrame (empty if none), sorted by ``run_id``."""
+        import pandas as pd
+
+        parts = self._parts()
+        if not parts:
+            return pd.DataFrame(columns=columns or [])
+        frames = [pd.read_parquet(p, columns=columns) for p in parts]
+        return pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable",
+                                                               ignore_index=True)
+
+    def done_ids(self) -> set[int]:
+        """Ids of the runs stored (finished or failed)."""
+        runs = self.read_runs(["run_id"])
+        return set(runs["run_id"].astype(int)) if len(runs) else set()
+
+    def add(self, row: dict, series=None) -> None:
+        """Add one run's row (and its weekly series); flush if the batch is full or old."""
+        if not self._rows:
+            self._last_flush = time.monotonic()  # the batch's age counts from its first row
+        self._rows.append(row)
+        if series is not None:
+            self._series.append(series)
+        self.maybe_flush()
+
+    def maybe_flush(self) -> None:
+        """Flush if the batch is full or its oldest row waited ``batch_seconds``."""
+        if (len(self._rows) >= self.batch_runs
+                or time.monotonic() - self._last_flush >= self.batch_seconds):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the runs waiting in memory as one batch."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._last_flush = time.monotonic()
+        if not self._rows:
+            return
+        self._seq += 1
+        name = f"part-{time.time_ns():020d}-{_HOST}-{os.getpid()}-{self._seq:06d}.parquet"
+        if self._series:
+            sink = pa.BufferOutputStream()
+            pq.write_table(pa.Table.from_pandas(pd.concat(self._series, ignore_index=True),
+                                                preserve_index=False), sink)
+            _atomic_bytes(self.path / "series" / name, sink.getvalue().to_pybytes())
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pylist(self._rows, schema=self.schema), sink)
+        _atomic_bytes(self.path / "runs" / name, sink.getvalue().to_pybytes())
+        self._rows, self._series = [], []
+
+    def write_report(self, markdown: str, figures: dict) -> Path:
+        """Write ``sweep.md`` and its ``figures/*.png`` (each file atomically).
+
+        Returns:
+            The path of ``sweep.md``.
+        """
+        for name, fig in figures.items():
+            write_figure(fig, self.path / "figures" / f"{name}.png")
+        _atomic_bytes(self.path / "sweep.md", markdown.encode())
+        return self.path / "sweep.md"
