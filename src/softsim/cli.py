@@ -1,5 +1,4 @@
-"""The ``softsim`` command line: ``run``, ``compare``, ``sweep``, ``territory show``, ``scenarios``,
-``demo``.
+"""The ``softsim`` command line: run, compare, sweep, territory show, scenarios, demo.
 
 User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
 print one line and exit with code 2, without a traceback and without writing anything; they are
