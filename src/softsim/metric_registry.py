@@ -204,6 +204,8 @@ METRICS: tuple[Metric, ...] = (
            lambda t: t.total("digital_failures")),
     Metric("capacity_utilisation", "capacity used", "share", "neither",
            lambda t: m.ratio(t.total("capacity_used"), t.total("capacity"))),
+    Metric("capacity_offered", "capacity offered (contacts)", "count", "neither",
+           lambda t: t.total("capacity"), compared=True, short="capacity"),
     Metric("served_home_visit", "needs served at home", "count", "neither",
            lambda t: t.total("served_home_visit")),
     Metric("served_mediated", "needs served by mediation", "count", "neither",
