@@ -137,4 +137,8 @@ def test_cofunding_incentives_and_delegation_formulas():
     assert b.cofunding(4) == pytest.approx(2.0 * 50.0 / 100.0)
     assert b.cofunding(0) == 0.0
     assert b.incentives() == pytest.approx(3.0 * 100.0 / 10.0)
-    assert b.delegated_capacity() == pytest.approx(200.0 * 0.5 / 20.0)
+    # delegated sites cost their fixed cost first (600 a week by default: none fits in 200)
+    assert b.delegated_capacity(1) == 0.0
+    cfg = cfg.model_copy(update={"delegated_fixed_cost_per_week": 50.0})
+    b = Budget(cfg, 2000, 0.0)
+    assert b.delegated_capacity(2) == pytest.approx((200.0 - 2 * 50.0) * 0.5 / 20.0)

@@ -218,3 +218,16 @@ def test_multi_bourg_keeps_the_count(count):
     pops = model.territory.population[[s.commune for s in model.sites]]
     centres = np.sort(model.territory.population[model.territory.cls <= 1])[::-1]
     assert sorted(pops, reverse=True) == list(centres[:count])
+
+
+def test_delegated_sites_pay_their_fixed_cost_before_contacts():
+    cfg = load_config("hard", ["simulation.years=1", "population.scale=0.5",
+                               "budget.faire=0.8", "budget.faire_faire=0.2"])
+    model = SoftTerritory(cfg, 1)
+    model.step()
+    b, n = cfg.budget, cfg.budget.delegated_count
+    envelope = b.per_1000_per_week * model.residents.n / 1000 * b.faire_faire
+    fixed = n * b.delegated_fixed_cost_per_week * 0.5  # scaled like a site's fixed cost
+    each = int((envelope - fixed) * b.delegation_efficiency / b.delegated_cost_per_capacity / n)
+    offered = [p.capacity for p in model.now.providers if p.kind == "delegated"]
+    assert offered == [each] * n

@@ -185,12 +185,17 @@ class Budget:
             out += self.envelope("faire_avec") + self.envelope("inciter")
         return out
 
-    def delegated_capacity(self) -> float:
-        """Contacts per week the delegation envelope buys."""
+    def delegated_capacity(self, n_sites: int = 1) -> float:
+        """Contacts per week the delegation envelope buys from ``n_sites`` delegated sites.
+
+        Each delegated site costs ``delegated_fixed_cost_per_week`` first (a partner's
+        premises and reception, like a public site's fixed cost); the rest buys contacts.
+        """
         if not self.capped:
             return 0.0
+        fixed = n_sites * self.cfg.delegated_fixed_cost_per_week
         return (
-            self.envelope("faire_faire")
+            max(0.0, self.envelope("faire_faire") - fixed)
             * self.cfg.delegation_efficiency
             / self.cfg.delegated_cost_per_capacity
         )

@@ -154,7 +154,7 @@ class SoftTerritory(mesa.Model):
             associations=self.associations,
             delegated=self.delegated,
             delegated_types=self.types.ids(self.cfg.budget.delegated_types),
-            delegated_capacity=self.budget.delegated_capacity(),
+            delegated_capacity=self.budget.delegated_capacity(len(self.delegated)),
             users_per_stop=self.cfg.bus.users_per_stop,
             factor=factor,
             site_factor=site_factor,

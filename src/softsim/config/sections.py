@@ -354,6 +354,7 @@ class BudgetConfig(Section):
     delegated_where: Where = "poles_and_bourgs"
     delegated_count: Count(1, 1000) = 4
     delegated_cost_per_capacity: Real(1.0, UNIT_COST) = 18.0
+    delegated_fixed_cost_per_week: Real(0.0, COST) = 600.0
     cofunding_effect: Real(0.0, 100.0) = 1.0
     incentive_effect: Real(0.0, 100.0) = 1.0
     mix: ChannelMix = ChannelMix()
