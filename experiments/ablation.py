@@ -73,7 +73,8 @@ MECHANISMS = (
                "budget.inciter=0"), (), "group:rural", "higher"),
 )
 
-DIAGNOSTICS = ("coverage_latent", "capacity_offered", "mean_travel_min", "mean_wait_weeks",
+DIAGNOSTICS = ("coverage_latent", "abandonment", "group:workers", "capacity_offered",
+               "capacity_utilisation", "mean_travel_min", "mean_wait_weeks",
                "served_home_visit", "served_mediated", "tad_trips", "carpool_lifts",
                "modules_moved", "reconfiguration_cost", "site_factor")
 
@@ -146,7 +147,8 @@ def _verdict(row: dict) -> str:
 
 def _fmt(key: str, v: tuple[float, float]) -> str:
     mean, half = v
-    if key.startswith("group:") or key in ("coverage_latent", "non_take_up", "abandonment"):
+    if key.startswith("group:") or key in ("coverage_latent", "non_take_up", "abandonment",
+                                           "capacity_utilisation"):
         return f"{100 * mean:+.2f} ± {100 * half:.2f} pts"
     if key in ("capacity_offered", "served_home_visit", "served_mediated", "tad_trips",
                "carpool_lifts", "modules_moved", "reconfiguration_cost"):
@@ -183,7 +185,8 @@ def markdown(sections: list[tuple[str, list[dict]]], settings: dict) -> str:
                 f"{_fmt(m.target, row['effect'])} | {_verdict(row)} | "
                 f"{row['spent_with']:.3f} / {row['spent_without']:.3f} |")
         lines += ["", "Where the effect goes (with − without, 95 % CI):", "",
-                  "| mechanism | " + " | ".join(DIAGNOSTICS) + " |",
+                  "| mechanism | " + " | ".join(k.replace("group:", "coverage ")
+                                             for k in DIAGNOSTICS) + " |",
                   "|---|" + "---:|" * len(DIAGNOSTICS)]
         for row in rows:
             lines.append(f"| {row['mechanism'].key} | " + " | ".join(
