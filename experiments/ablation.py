@@ -133,6 +133,34 @@ def audit(territory: list[str], replicates: int, seed: int, workers: int) -> lis
     return rows
 
 
+SPLIT = {
+    "static modules": ("orchestrator.enabled=false",),
+    "orchestrator, re-timing off": ("orchestrator.retime=false",),
+    "orchestrator, no move nor re-timing": ("orchestrator.retime=false",
+                                            "modules.move_cost=1000000"),
+}
+"""Arms that split the orchestrator's effect: steering against each (re-typing stays allowed)."""
+SPLIT_KEYS = ("abandonment", "group:workers", "coverage_latent", "mean_travel_min",
+              "modules_moved")
+
+
+def orchestrator_split(territory: list[str], replicates: int, seed: int,
+                       workers: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """Paired differences steered − arm for the arms of :data:`SPLIT`."""
+    configs = [load_config("soft", territory)]
+    configs += [load_config("soft", [*territory, *o]).model_copy(update={"name": name})
+                for name, o in SPLIT.items()]
+    by: dict[str, dict[int, dict]] = {}
+    for r in run_replicates(configs, seed=seed, replicates=replicates, workers=workers):
+        by.setdefault(r.scenario, {})[r.replicate] = r.summary
+    out = {}
+    for name in SPLIT:
+        reps = sorted(set(by["soft"]) & set(by[name]))
+        out[name] = {k: _ci(np.array([_value(by["soft"][r], k) - _value(by[name][r], k)
+                                      for r in reps])) for k in SPLIT_KEYS}
+    return out
+
+
 def _verdict(row: dict) -> str:
     mean, half = row["effect"]
     sign = 1 if row["mechanism"].better == "higher" else -1
@@ -156,7 +184,8 @@ def _fmt(key: str, v: tuple[float, float]) -> str:
     return f"{mean:+.3f} ± {half:.3f}"
 
 
-def markdown(sections: list[tuple[str, list[dict]]], settings: dict) -> str:
+def markdown(sections: list[tuple[str, list[dict]]], settings: dict,
+             split: dict[str, dict[str, tuple[float, float]]] | None = None) -> str:
     """The generated part of docs/ablation.md."""
     lines = [
         "# Ablation: each mechanism's effect on its own target, at equal spending",
@@ -192,6 +221,16 @@ def markdown(sections: list[tuple[str, list[dict]]], settings: dict) -> str:
             lines.append(f"| {row['mechanism'].key} | " + " | ".join(
                 _fmt(k, row["diagnostics"][k]) for k in DIAGNOSTICS) + " |")
         lines.append("")
+    if split:
+        lines += ["## Orchestrator, split (default territory)", "",
+                  "Steered modules (`soft`) minus each arm, paired, 95 % CI:", "",
+                  "| steered − | " + " | ".join(k.replace("group:", "coverage ")
+                                                for k in SPLIT_KEYS) + " |",
+                  "|---|" + "---:|" * len(SPLIT_KEYS)]
+        for name, row in split.items():
+            lines.append(f"| {name} | " + " | ".join(_fmt(k, row[k]) for k in SPLIT_KEYS)
+                         + " |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +253,8 @@ def main() -> None:
          audit([*common, f'territory.spec="dep:{a.departement}"'], a.replicates, a.seed,
                a.workers)),
     ]
-    text = markdown(sections, settings)
+    split = orchestrator_split(common, a.replicates, a.seed, a.workers)
+    text = markdown(sections, settings, split)
     kept = DOC.read_text().split(MARKER, 1)[1] if DOC.exists() and MARKER in DOC.read_text() \
         else "\n"
     DOC.write_text(text + MARKER + kept)
