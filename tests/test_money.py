@@ -231,3 +231,14 @@ def test_delegated_sites_pay_their_fixed_cost_before_contacts():
     each = int((envelope - fixed) * b.delegation_efficiency / b.delegated_cost_per_capacity / n)
     offered = [p.capacity for p in model.now.providers if p.kind == "delegated"]
     assert offered == [each] * n
+
+
+def test_a_mix_that_does_not_sum_to_one_is_one_line_naming_the_field():
+    from softsim.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_config("hard", ["budget.mix.modules=0.5"])
+    message = str(info.value)
+    assert "\n" not in message and "budget.mix" in message and "sum to 1" in message
+    # the shares are not checked when the mix is off (absolute counts hold)
+    load_config("hard", ["budget.mix.enabled=false", "budget.mix.modules=0.5"])
