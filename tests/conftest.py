@@ -34,7 +34,7 @@ SMALL = ["territory.population=3000", "territory.n_communes=30", "simulation.yea
 """Overrides of a small, fast territory: 3,000 residents, 30 communes, 52 weeks."""
 
 
-FUNDED = ["budget.per_1000_per_week=100000"]
+FUNDED = ["budget.per_1000_per_week=100000", "budget.mix.enabled=false"]
 """A budget far above the running costs: funding factor 1, every site at full capacity.
 
 Small territories need it: the hard budget is per resident (215 per 1,000 per week) while every

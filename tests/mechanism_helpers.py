@@ -12,7 +12,7 @@ from mesa.discrete_space import Network
 from softsim.slots import SLOT_CLASSES
 
 SMALL = ["territory.population=4000", "territory.n_communes=40", "simulation.years=1"]
-FUNDED = ["budget.per_1000_per_week=8000"]
+FUNDED = ["budget.per_1000_per_week=8000", "budget.mix.enabled=false"]
 """Enough for the small soft territory to run every actor at funding factor 1 (checked where
 it matters), without the absurd association incentives a far larger budget would buy."""
 

@@ -70,9 +70,11 @@ def test_a_starved_bus_makes_no_stop():
 
 
 def test_the_budget_is_not_exceeded_when_the_bus_is_starved():
-    # 300 per 1,000 funds ~10 % of the small soft territory's planned provision, so
+    # 300 per 1,000 funds ~10 % of the small soft territory's planned provision (the mix
+    # off: its counts are the override), so
     # floor(8 stops x factor) = 0: the bus should make no stop at all
-    cfg = load_config("soft", [*SMALL, "budget.per_1000_per_week=300", "bus.count=1"])
+    cfg = load_config("soft", [*SMALL, "budget.per_1000_per_week=300", "budget.mix.enabled=false",
+                                "bus.count=1"])
     model = SoftTerritory(cfg, 0)
     model.step()
     assert int(np.floor(cfg.bus.stops_per_week * model.series["funding_factor"][0])) == 0

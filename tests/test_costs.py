@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import small_config
+from conftest import FUNDED, small_config
 from softsim.costs import Activity, CostModel
 from softsim.model import SoftTerritory
 
@@ -80,7 +80,7 @@ def test_booked_never_exceeds_planned(costs, factor, shares, n_mobile, n_buses):
 
 
 def test_a_week_books_its_running_costs_and_activity():
-    cfg = small_config("budget.per_1000_per_week=100000", *PRICES)
+    cfg = small_config(*FUNDED, *PRICES)
     model = SoftTerritory(cfg, 3)
     model.step()
     w = model.now.counters

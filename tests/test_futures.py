@@ -85,3 +85,43 @@ def test_resilience_without_recovery_or_without_a_pre_shock_level():
     assert resilience(x, 0) == {"depth": None, "weeks_to_recover": None}
     assert resilience(x, 60) == {"depth": None, "weeks_to_recover": None}
     assert resilience(np.zeros(60), 30) == {"depth": None, "weeks_to_recover": None}
+
+
+# ----------------------------------------------------------------- named futures
+
+
+def test_trend_is_the_scissors_and_the_digital_rollout_together():
+    from softsim.futures import load_future
+
+    scissors, rollout, trend = (load_future(n) for n in ("scissors", "digital_rollout", "trend"))
+    keys = ("need_growth_per_year", "budget_trend_per_year", "volunteer_trend_per_year",
+            "broadband_rollout_per_year")
+    for key in keys:
+        # each trend belongs to exactly one component, and trend has it at the same value
+        assert (key in scissors) != (key in rollout), key
+        assert trend[key] == scissors.get(key, rollout.get(key)), key
+    assert scissors["need_growth_per_year"] > 0 and scissors["budget_trend_per_year"] < 0
+    assert scissors["volunteer_trend_per_year"] < 0
+    assert rollout["broadband_rollout_per_year"] > 0
+
+
+@pytest.mark.slow
+def test_the_scissors_future_lowers_coverage_under_hard():
+    # what the scissors effect means: needs up, money down; paired by seed, one-sided t-test
+    # at the 1 % level over 6 years (the SDAASP horizon), at reduced scale
+    from scipy import stats
+
+    import softsim
+    from softsim.config import load_config
+    from softsim.futures import load_future
+
+    seeds = range(5)
+    overrides = ["population.scale=0.25"]
+
+    def coverage(seed, **sections):
+        out = softsim.run(load_config("hard", overrides, **sections), seed)
+        return out.summary["metrics"]["coverage_latent"]
+
+    d = np.array([coverage(s, futures=load_future("scissors")) - coverage(s) for s in seeds])
+    t_crit = stats.t.ppf(0.99, len(d) - 1)
+    assert d.mean() < -t_crit * d.std(ddof=1) / np.sqrt(len(d)), d

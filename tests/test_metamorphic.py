@@ -20,10 +20,11 @@ import softsim
 from softsim.config import load_config
 
 SMALL = ("territory.population=4000", "territory.n_communes=40", "simulation.years=1")
-FUNDED = ("budget.per_1000_per_week=8000",)
+FUNDED = ("budget.per_1000_per_week=8000", "budget.mix.enabled=false")
 """Enough for every actor of the small soft territory at funding factor 1 (checked below), so
+that its absolute counts (the explicit override of the channel mix) hold, and
 that a lever moves only what it is about, not the share of the budget left to the rest."""
-BINDING = ("budget.per_1000_per_week=1500",)
+BINDING = ("budget.per_1000_per_week=1500", "budget.mix.enabled=false")
 """A binding budget (funding factor ~0.3, checked below). Not soft's own 215: on this small
 territory that funds < 1/8 of the plan, where a starved bus stops at every village (a known
 bug, see test_mechanisms.py::test_a_starved_bus_makes_no_stop)."""

@@ -32,9 +32,12 @@ SMALL = ["territory.population=4000", "territory.n_communes=40", "simulation.yea
     # 300 funds ~6 % of the small soft territory's planned provision, 30,000 all of it: the
     # funding factor is below 1 over most of this range and reaches 1 at its top
     per_1000=st.floats(300.0, 30_000.0),
+    # with the channel mix the money buys modules, agents, buses and rides (the levers above
+    # are then ignored); without it they are absolute counts
+    mix=st.booleans(),
 )
 def test_soft_invariants_hold_every_week(
-    seed, modules, data_quality, agents, associations, tad, buses, per_1000
+    seed, modules, data_quality, agents, associations, tad, buses, per_1000, mix
 ):
     cfg = load_config("soft", [
         *SMALL,
@@ -45,8 +48,12 @@ def test_soft_invariants_hold_every_week(
         f'transport.tad="{tad}"',
         f"bus.count={buses}",
         f"budget.per_1000_per_week={per_1000}",
+        f"budget.mix.enabled={str(mix).lower()}",
     ])
     model = SoftTerritory(cfg, seed)
+    used_cfg = model.cfg  # the counts and hours the money bought, with the mix
+    agents = len(model.mobile_agents)
+    assert mix or agents == cfg.mobile.agents
     t = model.territory
     budget_sum = cost_sum = 0.0
     for week in range(cfg.weeks):
@@ -64,6 +71,9 @@ def test_soft_invariants_hold_every_week(
 
         # budget: never exceeded, counting from the first week
         assert 0.0 < w["funding_factor"] <= 1.0
+        assert w["site_factor"] == w["funding_factor"] or (
+            mix and w["funding_factor"] == 1.0 and w["site_factor"] > 1.0
+        )
         budget_sum += w["budget"]
         cost_sum += w["cost_budgeted"]
         assert cost_sum <= budget_sum * (1 + 1e-9), (week, cost_sum, budget_sum)
@@ -82,7 +92,7 @@ def test_soft_invariants_hold_every_week(
         assert w["mobile_km"] == pytest.approx(km, rel=1e-9, abs=1e-9)
         drive = float(t.car_min[legs_from, legs_to].astype(np.float64).sum())
         visits = w["served_home_visit"]
-        minutes = cfg.mobile.hours_per_week * 60.0 * w["funding_factor"]
+        minutes = used_cfg.mobile.hours_per_week * 60.0 * w["funding_factor"]
         assert drive + visits * cfg.mobile.visit_min <= agents * minutes + 1e-6
         if agents == 0:
             assert visits == 0 and len(legs_from) == 0

@@ -7,10 +7,16 @@ A week's public cost is ``running × funding factor + variable``:
 * *variable* — what the week's activity costs: mobile and bus km, booked rides, broadband
   connections.
 
-*Planned* is that formula at factor 1 with the activity at its worst case (every mobile hour
-driven, every bus stop at the farthest commune, every ride credit used, the whole rollout
-money spent): the budget's funding factor is computed from it, so the booked cost can never
-exceed the envelope. *Booked* is the same formula at the week's factor with the activity that
+When money left over buys fixed sites' capacity (``budget.mix``), the sites' running costs run
+at their own *site factor*: ``sites × site factor + other running × factor + variable``.
+
+The same formula is evaluated three ways. *Worst case*: at factor 1 with the activity at its
+upper bound (every mobile hour driven, every bus stop at the farthest commune, every ride
+credit used, the whole rollout money spent); the budget never lets it exceed the money
+available, so the booked cost cannot either. *Expected*: at factor 1 with the worst-case
+activity times the ratio of activity booked to worst case so far in the run (1 before any
+week): what the week is planned to cost, so that the envelope is spent rather than held back
+for a worst case that does not happen. *Booked*: at the week's factors with the activity that
 happened, plus the money transferred to other postures (delegation, co-funding, calls for
 projects). E-service uses are reported on top and are not paid from the budget.
 """
@@ -35,6 +41,10 @@ class Activity:
     rollout: float = 0.0
     """Money spent connecting homes to broadband."""
 
+    def scaled(self, x: float) -> Activity:
+        """This activity times ``x`` (every component)."""
+        return Activity(self.mobile_km * x, self.bus_km * x, self.tad_trips * x, self.rollout * x)
+
 
 class CostModel:
     """Prices of the config, and the one cost formula of a week.
@@ -47,6 +57,10 @@ class CostModel:
     def __init__(self, cfg: Config, residents: int) -> None:
         self.cfg = cfg
         self.per_1000 = residents / 1000.0
+
+    def site_running(self, sites: Sequence) -> float:
+        """Weekly running cost of the fixed sites at full funding (part of :meth:`running`)."""
+        return sum(s.weekly_cost for s in sites)
 
     def running(self, sites: Sequence, modules: Sequence, n_mobile: int, n_buses: int) -> float:
         """Weekly running cost at full funding."""
@@ -88,9 +102,32 @@ class CostModel:
             rollout=c.digital.rollout_per_1000_per_week * self.per_1000,
         )
 
-    def public(self, running: float, factor: float, activity: Activity) -> float:
-        """The cost of public provision: running costs at ``factor`` plus the activity's."""
-        return running * factor + self.variable(activity)
+    def public(
+        self,
+        running: float,
+        factor: float,
+        activity: Activity,
+        site_running: float = 0.0,
+        site_factor: float | None = None,
+    ) -> float:
+        """The cost of public provision: running costs at ``factor`` plus the activity's.
+
+        Args:
+            running: Running costs at full funding (:meth:`running`).
+            factor: The funding factor.
+            activity: The week's variable activity.
+            site_running: The fixed sites' part of ``running``.
+            site_factor: The sites' factor (``factor`` if None).
+        """
+        sf = factor if site_factor is None else site_factor
+        return (running - site_running) * factor + site_running * sf + self.variable(activity)
+
+    def expected(self, running: float, worst: Activity, ratio: float) -> float:
+        """Planned public provision at full funding.
+
+        The worst-case activity times ``ratio``, the share of the worst case booked so far.
+        """
+        return self.public(running, 1.0, worst.scaled(ratio))
 
     def digital(self, uses: int) -> float:
         """Cost of the week's e-service uses (reported, not paid from the budget)."""

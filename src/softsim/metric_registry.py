@@ -188,7 +188,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("access_30min", "residents within 30 min of a site", "share", "higher",
            lambda t: t.mean_access("30min"), contract=True),
     Metric("cost_total", "total cost (EUR)", "EUR", "neither", lambda t: t.total("cost"),
-           contract=True),
+           contract=True, compared=True, short="cost EUR"),
     Metric("cost_per_served", "cost per served need (EUR)", "EUR", "lower",
            lambda t: m.ratio(t.total("cost"), t.counts["served"]), contract=True, compared=True,
            phrase="the cost per served need", short="EUR/served"),
@@ -204,6 +204,8 @@ METRICS: tuple[Metric, ...] = (
            lambda t: t.total("digital_failures")),
     Metric("capacity_utilisation", "capacity used", "share", "neither",
            lambda t: m.ratio(t.total("capacity_used"), t.total("capacity"))),
+    Metric("capacity_offered", "capacity offered (contacts)", "count", "neither",
+           lambda t: t.total("capacity"), compared=True, short="capacity"),
     Metric("served_home_visit", "needs served at home", "count", "neither",
            lambda t: t.total("served_home_visit")),
     Metric("served_mediated", "needs served by mediation", "count", "neither",
@@ -220,10 +222,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("co2_tonnes", "CO2 (t)", "t", "lower",
            lambda t: t.total("vehicle_km") * CO2_KG_PER_KM / 1000.0),
     Metric("budget_total", "budget (EUR)", "EUR", "neither",
-           _budget(lambda t: float(np.nansum(t.series["budget"])))),
+           _budget(lambda t: float(np.nansum(t.series["budget"]))), compared=True,
+           short="budget EUR"),
     Metric("budget_spent_share", "share of budget spent", "share", "neither",
            _budget(lambda t: m.ratio(t.total("cost_budgeted"), np.nansum(t.series["budget"]))),
-           compared=True),
+           compared=True, short="spent"),
+    Metric("site_factor", "mean site factor", "index", "neither",
+           lambda t: float(np.mean(t.series["site_factor"])) if len(t.series["site_factor"])
+           else float("nan")),
+    Metric("funding_factor", "mean funding factor", "index", "neither",
+           lambda t: float(np.mean(t.series["funding_factor"])) if len(
+               t.series["funding_factor"]) else float("nan")),
     Metric("tad_trips", "booked rides", "count", "neither", lambda t: t.total("tad_trips")),
     Metric("carpool_lifts", "car-pool lifts", "count", "neither",
            lambda t: t.total("carpool_lifts")),
@@ -240,6 +249,7 @@ METRICS: tuple[Metric, ...] = (
 
 HEADLINE: tuple[str, ...] = (
     "coverage_latent",
+    "budget_spent_share",
     "non_take_up",
     "gini",
     "theil_between_share_communes",
@@ -248,8 +258,9 @@ HEADLINE: tuple[str, ...] = (
     "coverage_dependent",
     "cost_per_served",
 )
-"""The short table at the top of a report, in the README and in the terminal: coverage and
-inequality side by side, then cost."""
+"""The short table at the top of a report, in the README and in the terminal: coverage next to
+the share of the budget spent (equal money is what makes the comparison honest), inequality,
+then cost."""
 
 _BY_KEY = {x.key: x for x in METRICS}
 

@@ -22,7 +22,7 @@ from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
 from softsim.orchestrator import Orchestrator, unmet_map
-from softsim.placement import commune_network, place_actors, plant_area
+from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents
 from softsim.providers import week_providers
 from softsim.rng import SeedTree
@@ -63,6 +63,10 @@ class SoftTerritory(mesa.Model):
         check_territory(cfg, t)
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
+        # with a channel mix, the money buys the counts and amounts of the channels
+        self.purchase = buy_capacity(cfg, t, res.n)
+        if self.purchase is not None:
+            self.cfg = cfg = self.purchase.config
         self.types = types = ServiceTypes(cfg)
         self.resident_weight = public_weights(res, t, cfg.priorities.publics)
         self.mediation = (
@@ -93,7 +97,11 @@ class SoftTerritory(mesa.Model):
             cfg.orchestrator.reconfiguration_share
             if cfg.orchestrator.enabled and self.modules
             else 0.0,
+            cfg.simulation.weeks_per_year,
+            buys_sites=self.purchase is not None,
         )
+        self._booked_activity = 0.0  # variable cost booked so far ...
+        self._worst_activity = 0.0  # ... and its worst case at the weeks' factors
         self.orchestrator = (
             Orchestrator(
                 cfg.orchestrator,
@@ -138,7 +146,7 @@ class SoftTerritory(mesa.Model):
 
     # ------------------------------------------------------------------ the week's offer
 
-    def _providers(self, factor: float):
+    def _providers(self, factor: float, site_factor: float | None = None):
         return week_providers(
             sites=self.sites,
             modules=self.modules,
@@ -146,9 +154,10 @@ class SoftTerritory(mesa.Model):
             associations=self.associations,
             delegated=self.delegated,
             delegated_types=self.types.ids(self.cfg.budget.delegated_types),
-            delegated_capacity=self.budget.delegated_capacity(),
+            delegated_capacity=self.budget.delegated_capacity(len(self.delegated)),
             users_per_stop=self.cfg.bus.users_per_stop,
             factor=factor,
+            site_factor=site_factor,
         )
 
     def _running_cost(self) -> float:
@@ -156,15 +165,30 @@ class SoftTerritory(mesa.Model):
             self.sites, self.modules, len(self.mobile_agents), len(self.buses)
         )
 
-    def planned_cost(self) -> float:
-        """This week's public-provision cost at full funding and worst-case activity."""
+    def worst_activity(self) -> Activity:
+        """This week's most activity at full funding (see :meth:`CostModel.worst_case`)."""
         far = float(self.territory.road_km[int(self.buses[0].base.coordinate)].max()) if (
             self.buses
         ) else 0.0
-        worst = self.costs.worst_case(
+        return self.costs.worst_case(
             len(self.mobile_agents), len(self.buses), far, self.transport.weekly_trips()
         )
-        return self.costs.public(self._running_cost(), 1.0, worst)
+
+    def activity_ratio(self) -> float:
+        """Variable cost booked so far over its worst case at the weeks' factors (1 at first)."""
+        if self._worst_activity <= 0:
+            return 1.0
+        return min(1.0, self._booked_activity / self._worst_activity)
+
+    def planned_cost(self) -> float:
+        """This week's public-provision cost at full funding and worst-case activity."""
+        return self.costs.public(self._running_cost(), 1.0, self.worst_activity())
+
+    def expected_cost(self) -> float:
+        """This week's public-provision cost at full funding and expected activity."""
+        return self.costs.expected(
+            self._running_cost(), self.worst_activity(), self.activity_ratio()
+        )
 
     # ------------------------------------------------------------------ the step
 
@@ -178,8 +202,15 @@ class SoftTerritory(mesa.Model):
         """Trends and shocks, budget, broadband rollout, bus stops; this week's offer."""
         f, b = self.futures, self.budget
         b.multiplier = f.budget_multiplier(self.week)
-        b.start_week()
-        factor = b.funding_factor(self.planned_cost())
+        b.start_week(self.week)
+        # booked rides accrued in earlier weeks may be taken this week on top of its own
+        committed = self.transport.credit_on_hand() * self.cfg.transport.cost_per_trip
+        factor, site_factor = b.plan(
+            self.expected_cost(),
+            self.planned_cost(),
+            committed,
+            self.costs.site_running(self.sites),
+        )
         self.broadband += (1.0 - self.broadband) * f.broadband_step()
         d = self.cfg.digital
         rollout = roll_out_broadband(
@@ -190,12 +221,14 @@ class SoftTerritory(mesa.Model):
         )
         if self.buses:
             self._plan_buses(factor)
-        providers = self._providers(factor)
+        providers = self._providers(factor, site_factor)
         self.now = WeekState.start(factor, providers, len(self.types), self.territory.n)
+        self.now.site_factor = site_factor
         w = self.now.counters
         w["rollout_cost"] = rollout
         w["budget"] = b.weekly() if b.capped else float("nan")
         w["funding_factor"] = factor
+        w["site_factor"] = site_factor
 
     def _plan_buses(self, factor: float) -> None:
         t = self.territory
@@ -323,8 +356,19 @@ class SoftTerritory(mesa.Model):
                 p.owner.used += int(u)
 
         activity = Activity(w["mobile_km"], bus_km, trips.tad_trips, w["rollout_cost"])
-        budgeted = self.costs.public(self._running_cost(), now.factor, activity)
-        budgeted += self.budget.transfers(bool(self.delegated), self.associations is not None)
+        public = self.costs.public(
+            self._running_cost(),
+            now.factor,
+            activity,
+            self.costs.site_running(self.sites),
+            now.site_factor,
+        )
+        self.budget.book(public)
+        self._booked_activity += self.costs.variable(activity)
+        self._worst_activity += self.costs.variable(self.worst_activity().scaled(now.factor))
+        budgeted = public + self.budget.transfers(
+            bool(self.delegated), self.associations is not None
+        )
         service_km = w["mobile_km"] + bus_km + trips.tad_km
         w.update(
             cost_budgeted=budgeted,

@@ -81,6 +81,7 @@ def week_providers(
     delegated_capacity: float,
     users_per_stop: int,
     factor: float,
+    site_factor: float | None = None,
 ) -> list[Provider]:
     """This week's providers, at the funding factor ``factor``.
 
@@ -94,10 +95,11 @@ def week_providers(
         delegated_capacity: Contacts per week bought by delegation.
         users_per_stop: Places at one bus stop.
         factor: This week's funding factor.
+        site_factor: Fixed sites' factor (``factor`` if None; above 1 when money left over
+            at full funding buys their capacity).
     """
-    out = [
-        Provider(s.commune, s.types, s.slots, int(s.capacity * factor), "fixed", s) for s in sites
-    ]
+    sf = factor if site_factor is None else site_factor
+    out = [Provider(s.commune, s.types, s.slots, int(s.capacity * sf), "fixed", s) for s in sites]
     if delegated:
         each = int(delegated_capacity / len(delegated))
         out += [

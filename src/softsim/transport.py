@@ -59,6 +59,10 @@ class Transport:
         """Booked-ride credit accrued in a week at full funding, over all communes."""
         return float(self.rate.sum())
 
+    def credit_on_hand(self) -> float:
+        """Booked-ride credit accrued in earlier weeks and not used yet (trips)."""
+        return float(self.credit.sum())
+
     def assign(self, resident: np.ndarray, residents, lifts: np.ndarray, factor: float,
                rng: np.random.Generator) -> np.ndarray:
         """This week's travel mode of each need (``resident`` ids), lifts per commune given."""

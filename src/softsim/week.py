@@ -38,6 +38,7 @@ SERIES: tuple[str, ...] = (
     "cost_budgeted",
     "budget",
     "funding_factor",
+    "site_factor",
     "capacity",
     "capacity_used",
     "volunteers",
@@ -66,6 +67,8 @@ class WeekState:
 
     Attributes:
         factor: Funding factor of public provision this week.
+        site_factor: Fixed sites' factor (the funding factor unless money left over buys
+            their capacity).
         providers: This week's providers; ``sites`` is their array view.
         digital_ok, digital_failed: The week's online attempts that succeeded / failed.
         alt_type: Mediation type a failed attempt may also be served by (-1: none).
@@ -82,6 +85,7 @@ class WeekState:
     providers: list[Provider]
     sites: SiteArrays
     unmet: np.ndarray
+    site_factor: float | None = None
     digital_ok: np.ndarray = field(default_factory=lambda: _none(bool))
     digital_failed: np.ndarray = field(default_factory=lambda: _none(bool))
     alt_type: np.ndarray = field(default_factory=lambda: _none(np.int8))

@@ -10,8 +10,9 @@ def scale_actors(cfg: Config) -> Config:
 
     Scaling samples residents; everything counted per 1,000 residents (site capacity, budget,
     transport, information) follows by itself, but the discrete actors do not. So their
-    capacity and cost are scaled by the same fraction: site fixed costs, module capacity (at
-    least 1) and costs, mobile-agent hours, bus places per stop (at least 1) and bus costs.
+    capacity and cost are scaled by the same fraction: site (and delegated site) fixed costs,
+    module capacity (at least 1) and costs, mobile-agent hours, bus places per stop (at least
+    1) and bus costs.
     The result is not the user's config (outputs record that one).
 
     Args:
@@ -26,6 +27,7 @@ def scale_actors(cfg: Config) -> Config:
     out = cfg.model_copy(deep=True)
     for group in out.sites.values():
         group.fixed_cost_per_week *= s
+    out.budget.delegated_fixed_cost_per_week *= s
     m = out.modules
     m.capacity = max(1, round(m.capacity * s))
     m.fixed_cost_per_week *= s

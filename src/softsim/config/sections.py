@@ -44,6 +44,7 @@ __all__ = [
     "AssociationsConfig",
     "InformationConfig",
     "TransportConfig",
+    "ChannelMix",
     "BudgetConfig",
     "PrioritiesConfig",
     "LocationConfig",
@@ -301,10 +302,45 @@ class TransportConfig(Section):
     cost_per_trip: Real(0.0, UNIT_COST) = 25.0
 
 
+CHANNELS = ("sites", "modules", "mobile", "bus", "tad", "information", "rollout")
+"""Channels of public provision a :class:`ChannelMix` shares the *faire* envelope among."""
+
+
+class ChannelMix(Section):
+    """How public provision (*faire*) spends its money: shares of the envelope by channel.
+
+    With ``enabled``, the counts and amounts of the channels follow from the money and the
+    territory (``softsim.placement.buy_capacity``): pop-up modules, mobile-agent hours, buses,
+    booked-ride credit, information and rollout money, and the fixed sites' capacity. The
+    absolute values of those sections are then ignored (except the nominal sizes and prices);
+    without it they are an explicit override.
+    """
+
+    enabled: bool = False
+    sites: Share = 1.0
+    modules: Share = 0.0
+    mobile: Share = 0.0
+    bus: Share = 0.0
+    tad: Share = 0.0
+    information: Share = 0.0
+    rollout: Share = 0.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> Self:
+        total = sum(getattr(self, c) for c in CHANNELS)
+        if self.enabled and abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"budget.mix: channel shares ({', '.join(CHANNELS)}) must sum to 1, "
+                f"got {total:.4f}"
+            )
+        return self
+
+
 class BudgetConfig(Section):
     """Governance postures as shares of a budget that is never exceeded.
 
-    Without ``per_1000_per_week`` nothing is capped: costs are only reported.
+    Without ``per_1000_per_week`` nothing is capped: costs are only reported. ``mix`` shares
+    the *faire* envelope among channels of public provision (used only with a budget).
     """
 
     per_1000_per_week: Real(0.0, PER_1000) | None = None
@@ -318,8 +354,10 @@ class BudgetConfig(Section):
     delegated_where: Where = "poles_and_bourgs"
     delegated_count: Count(1, 1000) = 4
     delegated_cost_per_capacity: Real(1.0, UNIT_COST) = 18.0
+    delegated_fixed_cost_per_week: Real(0.0, COST) = 600.0
     cofunding_effect: Real(0.0, 100.0) = 1.0
     incentive_effect: Real(0.0, 100.0) = 1.0
+    mix: ChannelMix = ChannelMix()
 
     @model_validator(mode="after")
     def _shares(self) -> Self:
