@@ -156,11 +156,11 @@ def test_side_by_side_runs_on_the_same_seed():
 def test_futures_apply_to_both_sides_levers_to_the_main_one():
     s = small("hard")
     s.set_compare("soft")
-    assert s.set_lever("modules", 3) is None
+    assert s.set_lever("modules", 0.3) is None
     assert s.set_lever("need_growth", 0.05) is None
     hard, soft = (r.config for r in s.runs)
-    assert hard.modules.count == 3
-    assert soft.modules.count == load_config("soft").modules.count
+    assert hard.budget.mix.modules == 0.3 and hard.budget.mix.sites == pytest.approx(0.7)
+    assert soft.budget.mix == load_config("soft").budget.mix
     assert hard.futures.need_growth_per_year == soft.futures.need_growth_per_year == 0.05
 
 
@@ -170,8 +170,8 @@ def test_futures_apply_to_both_sides_levers_to_the_main_one():
 @pytest.mark.parametrize(
     "name, raw, needle",
     [
-        ("modules", 31, "0 – 30"),
-        ("modules", -1, "0 – 30"),
+        ("modules", 31, "0 – 0.4"),
+        ("modules", -1, "0 – 0.4"),
         ("modules", "abc", "abc"),
         ("modules", 2.5, "2.5"),
         ("budget_per_1000", float("nan"), "nan"),
@@ -219,17 +219,20 @@ def test_messages_in_the_page_language():
 def test_levers_reach_the_config_and_reset_to_week_zero():
     s = small()
     s.step(2)
-    assert s.set_lever("modules", "4") is None
+    assert s.set_lever("modules", "0.25") is None
     assert s.week == 0
     assert s.set_lever("budget_per_1000", 250) is None
-    assert s.set_lever("information", 7.5) is None
+    assert s.set_lever("information", 0.05) is None
     assert s.set_lever("site_slots", "weekday_evening") is None
     assert s.set_lever("shock_kind", "epidemic") is None
     assert s.set_lever("shock_week", 20) is None
     cfg = s.run.config
-    assert cfg.modules.count == 4 and len(s.run.model.modules) == 4
+    assert cfg.budget.mix.modules == 0.25 and len(s.run.model.modules) >= 1
     assert cfg.budget.per_1000_per_week == 250
-    assert cfg.information.spending_per_1000_per_week == 7.5
+    assert cfg.budget.mix.information == 0.05
+    others = sum(getattr(cfg.budget.mix, c) for c in ("modules", "mobile", "bus", "tad",
+                                                       "information", "rollout"))
+    assert cfg.budget.mix.sites == pytest.approx(1.0 - others)  # the sites get the rest
     assert all(g.slots == ["weekday", "evening"] for g in cfg.sites.values())
     assert [(x.kind, x.week) for x in cfg.futures.shocks] == [("epidemic", 20)]
     assert s.set_lever("shock_kind", "none") is None
@@ -255,10 +258,10 @@ def test_every_lever_moves_within_its_range():
 def test_scenario_switch_keeps_the_futures():
     s = small("hard")
     s.set_lever("budget_trend", -0.05)
-    s.set_lever("modules", 3)
+    s.set_lever("modules", 0.3)
     assert s.set_scenario("soft") is None
     assert s.run.config.name == "soft"
-    assert s.values["modules"] == load_config("soft").modules.count
+    assert s.values["modules"] == load_config("soft").budget.mix.modules
     assert s.run.config.futures.budget_trend_per_year == -0.05
     assert s.set_scenario("nope") is not None and s.scenario == "soft"
 
@@ -268,7 +271,7 @@ def test_scenario_switch_keeps_the_futures():
 
 def test_saved_scenario_reproduces_the_page(tmp_path):
     s = small("soft")
-    s.set_lever("modules", 8)
+    s.set_lever("modules", 0.3)
     s.set_lever("faire_faire", 0.1)
     s.set_lever("need_growth", 0.02)
     s.set_lever("shock_kind", "budget_cut")
@@ -283,7 +286,7 @@ def test_saved_scenario_reproduces_the_page(tmp_path):
     same = cfg.model_copy(update={"name": s.run.config.name,
                                   "description": s.run.config.description})
     assert config_sha256(same) == config_sha256(s.run.config)
-    assert cfg.modules.count == 8 and cfg.budget.faire_faire == 0.1
+    assert cfg.budget.mix.modules == 0.3 and cfg.budget.faire_faire == 0.1
     assert cfg.population.scale == 0.05
     replay = stepped(cfg, cfg.simulation.seed, 6)
     for name, values in replay.series.items():
@@ -294,7 +297,7 @@ def test_saved_scenario_runs_with_the_cli(tmp_path):
     from softsim.cli import main
 
     s = small("network")
-    s.set_lever("buses", 2)
+    s.set_lever("buses", 0.2)
     path = tmp_path / "atelier.toml"
     path.write_text(s.scenario_toml(), encoding="utf-8")
     out = tmp_path / "run"
@@ -453,18 +456,19 @@ def test_demo_refuses_a_port_in_use():
 
 def test_a_saved_scenario_comes_back_in():
     s = small("soft")
-    s.set_lever("modules", 7)
+    s.set_lever("modules", 0.3)
     data = s.scenario_toml().encode()
     other = small("hard")
     assert other.load_scenario("soft-atelier.toml", data) is None
     assert other.scenario == "soft-atelier" and "soft-atelier" in other.scenarios
-    assert other.run.config.modules.count == 7
+    assert other.run.config.budget.mix.modules == 0.3
     assert other.about() == ("soft-atelier", other.run.config.description)
     other.step(2)
     s.step(2)
     np.testing.assert_array_equal(other.run.model.series["served"], s.run.model.series["served"])
     # levers act on it like on a bundled one; a second upload of the same name is renamed
-    assert other.set_lever("modules", 2) is None and other.run.config.modules.count == 2
+    assert other.set_lever("modules", 0.1) is None
+    assert other.run.config.budget.mix.modules == 0.1
     assert other.load_scenario("again.toml", data) is None
     assert other.scenario == "soft-atelier-2"
 

@@ -178,17 +178,17 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     field.press("Enter")
     page.wait_for_function("document.body.textContent.includes('hors de l')", timeout=60_000)
     # an accepted value
-    field.fill("8")
+    field.fill("0.3")
     field.press("Enter")
     page.wait_for_function("!document.body.textContent.includes('hors de l')", timeout=60_000)
     _wait_idle(page)
-    # a slider moved to its right end: 5 buses
+    # a slider moved to its right end: buses get 0.4 of public provision
     track = page.locator(".ss-lever-buses .v-slider")
     track.scroll_into_view_if_needed()
     box = track.bounding_box()
     page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
     page.wait_for_function(
-        "document.querySelector('.ss-input-buses input').value === '5'", timeout=60_000)
+        "document.querySelector('.ss-input-buses input').value === '0.4'", timeout=60_000)
     _wait_idle(page)
 
     # three weeks: the counter and a chart change
@@ -218,7 +218,7 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     saved = tmp_path / "atelier.toml"
     info.value.save_as(saved)
     data = tomllib.loads(saved.read_text(encoding="utf-8"))
-    assert data["modules"]["count"] == 8 and data["bus"]["count"] == 5
+    assert data["budget"]["mix"]["modules"] == 0.3 and data["budget"]["mix"]["bus"] == 0.4
     assert data["name"] == "soft-atelier"
     softsim = Path(sys.executable).with_name("softsim")
     done = subprocess.run([str(softsim), "run", str(saved), "--years", "1", "--quiet",

@@ -27,6 +27,7 @@ import tomli_w
 
 from softsim import metrics as m
 from softsim.config import Config, config_to_dict, list_scenarios, load_config, with_seed
+from softsim.config.sections import CHANNELS
 from softsim.errors import SoftsimError
 from softsim.groups import GROUPS, group_masks
 from softsim.model import SoftTerritory
@@ -87,11 +88,12 @@ LEVERS: tuple[Lever, ...] = (
     Lever("faire_faire", "budget.faire_faire", 0.0, 0.5, 0.01),
     Lever("faire_avec", "budget.faire_avec", 0.0, 0.5, 0.01),
     Lever("inciter", "budget.inciter", 0.0, 0.5, 0.01),
-    Lever("modules", "modules.count", 0, 30, 1, "int"),
-    Lever("mobile_agents", "mobile.agents", 0, 10, 1, "int"),
-    Lever("buses", "bus.count", 0, 5, 1, "int"),
-    Lever("information", "information.spending_per_1000_per_week", 0.0, 40.0, 0.5),
-    Lever("rollout", "digital.rollout_per_1000_per_week", 0.0, 200.0, 5.0),
+    # shares of public provision (budget.mix): the money buys the counts; fixed sites get the rest
+    Lever("modules", "budget.mix.modules", 0.0, 0.4, 0.01),
+    Lever("mobile_agents", "budget.mix.mobile", 0.0, 0.4, 0.01),
+    Lever("buses", "budget.mix.bus", 0.0, 0.4, 0.01),
+    Lever("information", "budget.mix.information", 0.0, 0.4, 0.01),
+    Lever("rollout", "budget.mix.rollout", 0.0, 0.4, 0.01),
     Lever("review_weeks", "orchestrator.review_weeks", 1, 26, 1, "int"),
     Lever("site_slots", "", kind="choice", choices=tuple(SLOT_CHOICES)),
     Lever("budget_trend", "futures.budget_trend_per_year", -0.10, 0.05, 0.01, future=True),
@@ -105,6 +107,16 @@ _BY_NAME = {lv.name: lv for lv in LEVERS}
 MAX_UPLOAD_BYTES = 200_000
 """Largest scenario file the page accepts (a saved scenario is about 6 kB)."""
 _POSTURES = ("faire", "faire_faire", "faire_avec", "inciter", "laisser_faire")
+_MIX_LEVERS = {"modules": "modules", "mobile_agents": "mobile", "buses": "bus",
+               "information": "information", "rollout": "rollout"}
+"""Levers that set a channel's share of public provision (``budget.mix``), by channel."""
+
+
+def _sites_share(cfg: Config, values: dict) -> float:
+    """What the channel levers leave to the fixed sites: 1 − the other channels' shares."""
+    shares = {c: float(getattr(cfg.budget.mix, c)) for c in CHANNELS if c != "sites"}
+    shares.update({c: float(values[name]) for name, c in _MIX_LEVERS.items()})
+    return 1.0 - sum(shares.values())
 
 _territories: dict[tuple, Territory] = {}
 _territories_lock = threading.Lock()
@@ -415,6 +427,9 @@ class Session:
             faire = 1.0 - sum(shares[p] for p in _POSTURES if p != "faire")
             if not math.isclose(faire, cfg.budget.faire, abs_tol=1e-9):
                 over.append(f"budget.faire={round(faire, 10)}")
+            sites = _sites_share(cfg, values)
+            if not math.isclose(sites, cfg.budget.mix.sites, abs_tol=1e-9):
+                over.append(f"budget.mix.sites={round(sites, 10)}")
             slots = SLOT_CHOICES[str(values["site_slots"])]
             if slots is not None:
                 for group in cfg.sites:
@@ -577,6 +592,9 @@ class Session:
             faire = 1.0 - taken - cfg.budget.laisser_faire
             if faire < -1e-9:
                 return self._refuse(self.t("error.shares", faire=f"{faire:.2f}"))
+            sites = _sites_share(cfg, values)
+            if sites < -1e-9:
+                return self._refuse(self.t("error.mix", sites=f"{sites:.2f}"))
             try:
                 configs = self._configs(self.scenario, self.compare_to, values)
             except SoftsimError as exc:
