@@ -28,7 +28,17 @@ from softsim import metrics as m
 from softsim.config import Config
 from softsim.rng import SeedTree
 
-__all__ = ["RunResult", "WorkerLost", "replicate_seeds", "run_replicates"]
+__all__ = [
+    "ENDING_SIGNALS",
+    "RunResult",
+    "WorkerLost",
+    "replicate_seeds",
+    "run_replicates",
+    "signals_ignored",
+    "stop_pool",
+    "worker_init",
+    "workers_starting",
+]
 
 PARENT_POLL_S = 0.5
 """How often a worker checks that the process that started it is still alive."""
@@ -141,7 +151,7 @@ def _run_in_pool(tasks: list, workers: int, done: Callable[[int, RunResult], Non
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=spawn,
-        initializer=_worker_init,
+        initializer=worker_init,
         initargs=(os.getpid(),),
     )
     try:
@@ -150,7 +160,7 @@ def _run_in_pool(tasks: list, workers: int, done: Callable[[int, RunResult], Non
         # the whole process group, even while it is still importing (no traceback from it).
         # Blocked, not ignored, in this process: a Ctrl-C pressed meanwhile is delivered here
         # when the block ends, not lost.
-        with _sigint_blocked():
+        with workers_starting():
             futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
         for fut in as_completed(futures):
             try:
@@ -161,13 +171,13 @@ def _run_in_pool(tasks: list, workers: int, done: Callable[[int, RunResult], Non
                 ) from None
             done(futures[fut], result)
     except BaseException:
-        with _signals_ignored(signal.SIGINT, signal.SIGTERM):
-            _stop_pool(pool)
+        with signals_ignored(signal.SIGINT, signal.SIGTERM):
+            stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a process pool now: cancel what is queued, end the workers, join them.
 
     ``ProcessPoolExecutor.shutdown`` waits for the running tasks to finish (minutes here) and
@@ -195,21 +205,47 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         manager.join(STOP_GRACE_S)
 
 
+ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""Signals that end a command (the CLI turns them into exit codes 130, 143, 129)."""
+
+
 @contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread (and the processes it starts) inside the block."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows
+def workers_starting() -> Iterator[None]:
+    """Start worker processes inside this block: no ending signal can cut a start short.
+
+    SIGINT is blocked in this thread, so the processes it starts inherit the block and a
+    Ctrl-C sent to the whole process group while they import never reaches them. The ending
+    signals' Python handlers are also held until the block ends, then delivered: Python runs a
+    handler in the main thread whichever thread received the signal, and a handler raising
+    while the parent writes a new worker's start-up data would leave that worker reading a
+    cut pipe (an ``EOFError`` traceback from the worker).
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum))
+                for s in ENDING_SIGNALS}
+    mask = (
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        if hasattr(signal, "pthread_sigmask")
+        else None
+    )
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # now handled as usual (it may raise here)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 @contextmanager
-def _signals_ignored(*signums: int) -> Iterator[None]:
+def signals_ignored(*signums: int) -> Iterator[None]:
     """Ignore these signals inside the block (only the main thread may change handlers)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -222,7 +258,7 @@ def _signals_ignored(*signums: int) -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def _worker_init(parent: int) -> None:
+def worker_init(parent: int) -> None:
     """Set up a worker: ignore SIGINT, and exit as soon as the parent process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

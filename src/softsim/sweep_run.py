@@ -33,7 +33,7 @@ from pathlib import Path
 
 from softsim import metric_registry as reg
 from softsim.errors import SoftsimError
-from softsim.experiment import _sigint_blocked, _signals_ignored, _stop_pool, _worker_init
+from softsim.experiment import signals_ignored, stop_pool, worker_init, workers_starting
 from softsim.sweep import NO_FUTURE, Run, SweepPlan
 
 __all__ = [
@@ -216,11 +216,11 @@ class _LocalPool:
         # spawn, not fork: the parent holds threads (numba, BLAS) that fork would not copy
         self.pool = ProcessPoolExecutor(max_workers=self.workers,
                                         mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_worker_init, initargs=(os.getpid(),))
+                                        initializer=worker_init, initargs=(os.getpid(),))
 
     def submit(self, run: Run, keep: bool) -> cf.Future:
         # workers start inside submit: with SIGINT blocked they never get the terminal's Ctrl-C
-        with _sigint_blocked():
+        with workers_starting():
             return self.pool.submit(run_one, run, keep)
 
     def wait(self, futures, timeout: float) -> set:
@@ -231,12 +231,12 @@ class _LocalPool:
         return isinstance(exc, BrokenProcessPool)
 
     def restart(self) -> None:
-        _stop_pool(self.pool)
+        stop_pool(self.pool)
         self._start()
 
     def stop(self) -> None:
-        with _signals_ignored(signal.SIGINT, signal.SIGTERM):
-            _stop_pool(self.pool)
+        with signals_ignored(signal.SIGINT, signal.SIGTERM):
+            stop_pool(self.pool)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -268,7 +268,7 @@ class _Dask:
         pass
 
     def stop(self) -> None:
-        with _signals_ignored(signal.SIGINT, signal.SIGTERM):
+        with signals_ignored(signal.SIGINT, signal.SIGTERM):
             self.close()
 
     def close(self) -> None:
@@ -295,7 +295,7 @@ def connect_dask(scheduler: str | None = None, local_workers: int | None = None)
         ) from None
     if scheduler is not None:
         try:
-            with _sigint_blocked():
+            with workers_starting():
                 client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
         except (OSError, TimeoutError, ValueError) as exc:
             reason = " ".join(str(exc).split())[:200] or type(exc).__name__
@@ -304,7 +304,7 @@ def connect_dask(scheduler: str | None = None, local_workers: int | None = None)
                 f"{DASK_CONNECT_TIMEOUT_S} s ({reason})"
             ) from None
         return _Dask(client)
-    with _sigint_blocked():
+    with workers_starting():
         cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
