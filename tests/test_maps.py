@@ -206,3 +206,19 @@ def test_comparison_small_multiples_of_grid():
     colls = _commune_collections(fig)
     assert len(colls) == 2 and all(len(c.get_paths()) == t.n for c in colls)
     assert GENERATED_LINE in _texts(fig)
+
+
+def test_mobile_bases_are_marked_where_the_agents_start():
+    cfg = load_config("soft", ["territory.population=6000", "territory.n_communes=30",
+                               "simulation.years=1", "mobile.agents=2",
+                               "budget.mix.enabled=false"])
+    model = SoftTerritory(cfg, 1)
+    model.step()
+    o = collect(model)
+    bases = sorted({int(a.base.coordinate) for a in model.mobile_agents})
+    assert bases and np.flatnonzero(o.communes["mobile_bases"] > 0).tolist() == bases
+    fig = commune_map(o)
+    (marker,) = [c for c in fig.axes[0].collections if c.get_label() == "base of mobile agents"]
+    t = model.territory
+    expected = np.column_stack([t.x_km, t.y_km])[bases]
+    assert np.allclose(np.asarray(marker.get_offsets()), expected)

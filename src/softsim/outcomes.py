@@ -204,6 +204,10 @@ def collect(model) -> Outcomes:
                 where=per_commune(res.served_in_person) > 0,
             ),
             "sites": np.bincount(sa.commune, minlength=n_c).astype(np.int64),
+            "mobile_bases": np.bincount(
+                np.array([int(a.base.coordinate) for a in model.mobile_agents], np.int64),
+                minlength=n_c,
+            ),
             "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1)
             if len(sa.commune)
             else np.full(n_c, np.inf),

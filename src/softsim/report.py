@@ -300,6 +300,12 @@ def commune_map(o: Outcomes, metric: str = "coverage_latent"):
             ax.scatter(*xy[sites].T, marker="s", s=22, facecolors="none", edgecolors="k",
                        lw=0.9, zorder=6, label="commune with a service site")
         )
+    bases = np.flatnonzero(o.communes["mobile_bases"].to_numpy() > 0)
+    if len(bases):
+        handles.append(
+            ax.scatter(*xy[bases].T, marker="D", s=26, facecolors="none", edgecolors="purple",
+                       lw=1.0, zorder=7, label="base of mobile agents")
+        )
     _sites_legend(ax, handles)
     _scale_bar(ax, xy)
     _finish_map(ax)
