@@ -30,6 +30,7 @@ from softsim.scatter import add_at
 from softsim.schedule import SCHEDULE, Phase, plan
 from softsim.service_types import ServiceTypes
 from softsim.services import (
+    HomeVisits,
     digital_attempts,
     home_visits,
     learn_from_mediation,
@@ -313,6 +314,9 @@ class SoftTerritory(mesa.Model):
     def phase_mobile(self) -> None:
         """Home visits: mobile agents tour the pending requests of residents who cannot travel."""
         pool, res, now, mob = self.pool, self.residents, self.now, self.cfg.mobile
+        if not self.mobile_agents:  # nobody to tour: skip the passes over the pool
+            now.visits = HomeVisits.none(len(pool))
+            return
         eligible = res.dependent[pool.resident]
         if mob.eligible == "dependent_or_no_car_75plus":
             eligible |= (~res.car & (res.age == AGE_75PLUS))[pool.resident]
