@@ -34,6 +34,7 @@ __all__ = [
     "WorkerLost",
     "replicate_seeds",
     "run_replicates",
+    "signals_deferred",
     "signals_ignored",
     "stop_pool",
     "worker_init",
@@ -212,6 +213,29 @@ ENDING_SIGNALS = tuple(
 
 
 @contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold the ending signals' Python handlers inside the block, then deliver them.
+
+    For steps that must be all or nothing with respect to an interruption (starting a worker,
+    publishing a results folder). Outside the main thread it does nothing (only the main
+    thread may change handlers, and Python runs them there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum))
+                for s in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # now handled as usual (it may raise here)
+
+
+@contextmanager
 def workers_starting() -> Iterator[None]:
     """Start worker processes inside this block: no ending signal can cut a start short.
 
@@ -225,21 +249,15 @@ def workers_starting() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum))
-                for s in ENDING_SIGNALS}
     mask = (
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         if hasattr(signal, "pthread_sigmask")
         else None
     )
     try:
-        yield
+        with signals_deferred():
+            yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if caught:
-            signal.raise_signal(caught[0])  # now handled as usual (it may raise here)
         if mask is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 

@@ -43,6 +43,7 @@ import tomli_w
 
 from softsim.config import config_to_dict
 from softsim.errors import SoftsimError
+from softsim.experiment import signals_deferred
 from softsim.outcomes import Outcomes
 
 if TYPE_CHECKING:
@@ -259,12 +260,18 @@ def atomic_dir(target: Path, *, unique: bool = False) -> Iterator[OutputDir]:
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target.name), suffix=".partial",
                                 dir=target.parent))
     out = OutputDir(tmp=tmp, path=target)
+    published = None
     try:
         os.chmod(tmp, _dir_mode())  # mkdtemp creates 0700
         yield out
-        out.path = _publish(tmp, target, unique)
+        # all or nothing: a signal during the rename is delivered once `published` is known,
+        # and then the folder goes too, so that "interrupted; nothing was written" stays true
+        with signals_deferred():
+            published = out.path = _publish(tmp, target, unique)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if published is not None:
+            shutil.rmtree(published, ignore_errors=True)
         raise
 
 
