@@ -10,6 +10,7 @@ replicates, next to the spending of both arms and diagnostics that show where an
 
     .venv/bin/python experiments/ablation.py                       # default settings
     .venv/bin/python experiments/ablation.py --replicates 10 --years 6 --scale 1
+    .venv/bin/python experiments/ablation.py --only tad,bus --replicates 4   # a subset, printed
 
 It writes ``docs/ablation.md`` up to the line ``<!-- findings -->``; what follows that line
 (the reading of the tables) is kept as it is.
@@ -45,6 +46,9 @@ class Mechanism:
     """``group:<name>`` (that group's coverage of latent needs) or a metric key."""
     better: str
     """``higher`` or ``lower``: which sign of *with − without* means the mechanism helps."""
+    enable: tuple[str, ...] = ()
+    """For a lever off in bundled ``soft``: the overrides that turn it on (the *with* arm is
+    then ``soft`` plus these, the *without* arm ``soft`` plus ``overrides``, often none)."""
 
 
 def _to_sites(share: str, value: float, sites: float = 0.50) -> tuple[str, ...]:
@@ -99,21 +103,30 @@ def _ci(d: np.ndarray) -> tuple[float, float]:
     return float(d.mean()), float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
 
 
-def audit(territory: list[str], replicates: int, seed: int, workers: int) -> list[dict]:
-    """Paired differences (with − without) for every mechanism on one territory."""
+def audit(territory: list[str], replicates: int, seed: int, workers: int,
+          mechanisms: tuple[Mechanism, ...] = MECHANISMS) -> list[dict]:
+    """Paired differences (with − without) for each of ``mechanisms`` on one territory."""
     base = load_config("soft", territory)
     configs = [base]
-    for m in MECHANISMS:
-        cfg = load_config("soft", [*territory, *m.overrides],
-                          **{k: dict(v) for k, v in m.sections})
-        configs.append(cfg.model_copy(update={"name": f"without-{m.key}"}))
+    arms = []
+    for m in mechanisms:
+        without_cfg = load_config("soft", [*territory, *m.overrides],
+                                  **{k: dict(v) for k, v in m.sections}).model_copy(
+            update={"name": f"without-{m.key}"})
+        with_cfg = base
+        if m.enable:
+            with_cfg = load_config("soft", [*territory, *m.enable]).model_copy(
+                update={"name": f"with-{m.key}"})
+            configs.append(with_cfg)
+        configs.append(without_cfg)
+        arms.append((m, with_cfg, without_cfg))
     results = run_replicates(configs, seed=seed, replicates=replicates, workers=workers)
     by = {}
     for r in results:
         by.setdefault(r.scenario, {})[r.replicate] = r.summary
     rows = []
-    for m, cfg in zip(MECHANISMS, configs[1:], strict=True):
-        with_, without = by["soft"], by[cfg.name]
+    for m, with_cfg, cfg in arms:
+        with_, without = by[with_cfg.name], by[cfg.name]
         reps = sorted(set(with_) & set(without))
 
         def diff(key, with_=with_, without=without, reps=reps):
@@ -123,7 +136,7 @@ def audit(territory: list[str], replicates: int, seed: int, workers: int) -> lis
             "mechanism": m,
             "effect": _ci(diff(m.target)),
             "with": float(np.mean([_value(with_[r], m.target) for r in reps])),
-            "spent_with": float(np.mean([_spent(with_[r], base.budget.laisser_faire)
+            "spent_with": float(np.mean([_spent(with_[r], with_cfg.budget.laisser_faire)
                                          for r in reps])),
             "spent_without": float(np.mean([_spent(without[r], cfg.budget.laisser_faire)
                                             for r in reps])),
@@ -242,11 +255,23 @@ def main() -> None:
     p.add_argument("--departement", default="23")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--only", default="",
+                   help="comma-separated mechanism keys: audit only these, on the default "
+                        "territory, and print the table without writing docs/ablation.md")
     a = p.parse_args()
     common = [f"simulation.years={a.years}", f"population.scale={a.scale}"]
     settings = {"scenario": "soft", "replicates": a.replicates, "years": a.years,
                 "population.scale": a.scale, "seed": a.seed,
                 "territories": f"default synthetic, dep:{a.departement}"}
+    if a.only:
+        keys = a.only.split(",")
+        unknown = sorted(set(keys) - {m.key for m in MECHANISMS})
+        if unknown:
+            p.error(f"--only: unknown mechanism {', '.join(unknown)}")
+        chosen = tuple(m for m in MECHANISMS if m.key in keys)
+        print(markdown([("Default territory", audit(common, a.replicates, a.seed, a.workers,
+                                                     chosen))], settings))
+        return
     sections = [
         ("Default territory", audit(common, a.replicates, a.seed, a.workers)),
         (f"Département {a.departement}",
