@@ -167,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=_non_negative_int, default=1, help="root seed (default 1)")
     d.add_argument("--scale", type=float,
                    help="fraction of inhabitants simulated, in (0, 1] (default 1)")
+
+    e = sub.add_parser("explain", help="explain a scenario, a mechanism or a metric")
+    e.add_argument("name", nargs="?", help="what to explain; without it, list what can be")
+    e.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default fr)")
     return p
 
 
@@ -551,6 +555,13 @@ def _cmd_demo(args, console: Console) -> int:
     return 0
 
 
+def _cmd_explain(args, console: Console) -> int:
+    from softsim.explain import explain, listing
+
+    print(listing(args.lang) if args.name is None else explain(args.name, args.lang))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``softsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -562,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,
+        "explain": _cmd_explain,
     }
     ending = _Ending()
     previous = {}
