@@ -231,6 +231,8 @@ def exercise_8() -> list[str]:
     for other in ("hard", "soft"):
         for key, read in (("coverage_latent", _metric("coverage_latent")),
                           ("gap of residents aged 75+", _group("age_75plus", "gap_vs_rest")),
+                          ("coverage of residents aged 75+",
+                           _group("age_75plus", "coverage_latent")),
                           ("gini", _metric("gini"))):
             d = _values(c, "normative", read) - _values(c, other, read)
             shown = _share(d) if key == "gini" else _points(d)
