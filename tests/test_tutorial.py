@@ -26,7 +26,7 @@ SKIP = re.compile(r"#\s*(not run in tests|pas exécuté dans les tests)")
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
 READS = re.compile(
     r"""['"]([\w./-]+\.(?:json|csv|parquet|md|png|toml))['"]"""  # a quoted file name
-    r"|(?<![\w-])([\w.-]+/[\w./-]+)"  # or a dir/file argument
+    r"|(?:(?<=\s)|^)([\w.-]+/[\w./-]*)(?=\s|$)"  # or a dir/file argument
 )
 TIMEOUT_S = 600
 
@@ -96,6 +96,7 @@ def test_steps_are_found_and_marked():
         assert any("softsim demo --help" in (s or "") for s in scripts)
         assert not any(re.search(r"softsim demo(?! --help)", s or "") for s in scripts)
     assert fragments("a … b │ c\n\n…") == ["a", "b │ c"]
+    assert reads("sed -n '/^## S/,/^x, Gini/p' d/s.md") == ["d/s.md"]
     script = "python -c \"open('x/summary.json')\"\nsoftsim run --out y\nls y/b z/a"
     assert reads(script) == ["x/summary.json", "z/a"]
     assert named(script) == ["x/summary.json", "y/b", "z/a"]
