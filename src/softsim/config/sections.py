@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from softsim.config.network import check_network
 from softsim.config.types import (
     AGE_BANDS,
     MAX_NEEDS_PER_YEAR,
@@ -50,6 +51,9 @@ __all__ = [
     "LocationConfig",
     "Shock",
     "FuturesConfig",
+    "ReceptionConfig",
+    "SiteQualityConfig",
+    "BackOfficeConfig",
     "Config",
 ]
 
@@ -413,6 +417,55 @@ class FuturesConfig(Section):
     shocks: list[Shock] = Field([], max_length=100)
 
 
+class ReceptionConfig(Section):
+    """Reception levels: first-level sites resolve a share of requests and orient the rest.
+
+    A need of one of ``types`` served at a site of a ``first_level`` group is resolved there
+    with probability ``resolve_share`` (per type, else ``default_resolve_share``; times the
+    site's quality when ``site_quality.affects`` includes the resolution); otherwise it is
+    *oriented*: it stays pending as a second-level request that only sites of the
+    ``second_level`` groups serve, from ``delay_weeks`` later, within ``tolerance_factor`` ×
+    the type's tolerance. Off while ``first_level`` is empty.
+    """
+
+    first_level: list[Name] = Field([], max_length=100)
+    second_level: list[Name] = Field([], max_length=100)
+    types: TypeList = []
+    resolve_share: dict[Name, Share] = {}
+    default_resolve_share: Share = 0.7
+    delay_weeks: Count(1, 52) = 1
+    tolerance_factor: Real(1.0, 5.0) = 1.0
+
+
+class SiteQualityConfig(Section):
+    """Site quality by local dynamism: pooled sites are not all equally good.
+
+    Each site of the ``groups`` draws once a dynamism index ``q = exp(σ z)`` (``z`` standard
+    normal, stream ``site_quality``), normalised to mean 1 over those sites; ``affects`` says
+    whether it multiplies their capacity (the group's total kept), their first-level
+    resolution share (capped at 1), or both. Neutral while ``dynamism_sd`` is 0.
+    """
+
+    groups: list[Name] = Field([], max_length=100)
+    dynamism_sd: Real(0.0, 3.0) = 0.0
+    affects: Literal["capacity", "resolution", "both"] = "both"
+
+
+class BackOfficeConfig(Section):
+    """A back office shared by the sites of the ``pooled`` groups (economies of scale).
+
+    A standalone site pays its own back office: ``share`` of its capacity cost. Pooled sites
+    pay instead one shared back office, ``fixed_cost_per_week + (1 − marginal_saving) ×
+    share × their capacity cost``, so its cost per contact falls with the pooled volume.
+    Off while ``pooled`` is empty.
+    """
+
+    pooled: list[Name] = Field([], max_length=100)
+    share: Share = 0.3
+    fixed_cost_per_week: Real(0.0, COST) = 1500.0
+    marginal_saving: Share = 0.4
+
+
 def _default_services() -> dict[str, ServiceType]:
     return {
         "social": ServiceType(
@@ -492,6 +545,9 @@ class Config(Section):
     budget: BudgetConfig = BudgetConfig()
     priorities: PrioritiesConfig = PrioritiesConfig()
     futures: FuturesConfig = FuturesConfig()
+    reception: ReceptionConfig = ReceptionConfig()
+    site_quality: SiteQualityConfig = SiteQualityConfig()
+    back_office: BackOfficeConfig = BackOfficeConfig()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
@@ -521,6 +577,11 @@ class Config(Section):
                     f"(expected < {self.weeks} weeks)"
                 )
         self._check_need_rates()
+        return self
+
+    @model_validator(mode="after")
+    def _network_checks(self) -> Self:
+        check_network(self)
         return self
 
     def _check_need_rates(self) -> None:
