@@ -87,3 +87,14 @@ def test_bad_back_office_is_one_line_naming_the_field(override, field):
     with pytest.raises(ConfigError) as info:
         load_config("network", [*SMALL, override])
     assert field in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_network_pools_above_the_break_even_volume_on_the_default_territory():
+    # docs/scenarios.md: about 850 contacts a week against a break-even of 694
+    model = SoftTerritory(load_config("network", ["simulation.years=1"]), 1)
+    g = model.cfg.sites["france_services"]
+    pooled = [s for s in model.sites if s.group == "france_services"]
+    volume = sum(s.weekly_cost - g.fixed_cost_per_week for s in pooled) / g.cost_per_capacity
+    assert volume == pytest.approx(850, rel=0.05)
+    assert volume > break_even_volume(g.cost_per_capacity, model.cfg.back_office)
