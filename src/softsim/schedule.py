@@ -44,6 +44,7 @@ SCHEDULE: tuple[Phase, ...] = (
     Phase(
         "outcomes",
         "served needs leave the pool (travel, wait, km, cost, orientation, skills); "
+        "first-level contacts resolve or orient to a second level; "
         "needs past their patience are abandoned",
     ),
     Phase(
