@@ -23,7 +23,7 @@ SCHEDULE: tuple[Phase, ...] = (
     Phase(
         "edits",
         "the scenario's edits due this week: fixed sites opened or closed (their group's "
-        "money re-divided), pop-up modules put at a commune, mobile agents' bases",
+        "money re-divided), pop-up modules put at a commune, home-visit agents' bases",
     ),
     Phase(
         "futures",
