@@ -588,6 +588,10 @@ def test_edits_on_the_page_are_what_softsim_run_does_with_the_saved_file(tmp_pat
     replay = stepped(load_config(str(path)), s.seed, 8)
     for name, values in replay.series.items():
         np.testing.assert_array_equal(s.run.model.series[name][:8], values[:8], err_msg=name)
+    # the example docs/workshop.md quotes is this site's
+    doc = " ".join((ROOT / "docs" / "workshop.md").read_text(encoding="utf-8").split())
+    site = next(e for e in s.edit_effects() if e.action == "add_site")
+    assert f'*"{s.describe(site)}"*' in doc
     # and with the command line: the same weekly series
     from softsim.cli import main
 
