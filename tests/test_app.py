@@ -631,3 +631,19 @@ def test_the_map_says_which_commune_is_which_and_which_is_chosen():
     assert [int(x) for x in re.findall(r'data-commune="(\d+)"', svg)] == list(range(n))
     assert svg.count('class="commune selected"') == 1
     assert re.search(r'class="commune selected"[^>]*data-commune="7"', svg)
+
+
+def test_an_edited_scenario_runs_in_softsim_compare(tmp_path):
+    from softsim.cli import main
+
+    s = small("soft")
+    s.step(1)
+    s.select_commune(_free(s)[0])
+    assert s.edit("add_site") is None
+    path = tmp_path / "atelier.toml"
+    path.write_text(s.scenario_toml(), encoding="utf-8")
+    out = tmp_path / "cmp"
+    assert main(["compare", "hard", str(path), "--scale", "0.05", "--replicates", "1",
+                 "--workers", "1", "--years", "1", "--quiet", "--out", str(out)]) == 0
+    table = (out / "comparison.csv").read_text()
+    assert "soft-atelier" in table
