@@ -562,7 +562,8 @@ def test_a_refused_edit_changes_nothing():
     assert s.edits == [] and s.run.model.editor.edits == []
     s.select_commune(empty)
     assert "module" in s.edit("module")  # the hard scenario has no module
-    assert s.edits == []
+    assert "nope" in s.edit("add_site", "nope")
+    assert s.edits == [] and s.run.model.editor.edits == []
 
 
 def test_edits_on_the_page_are_what_softsim_run_does_with_the_saved_file(tmp_path):
@@ -570,7 +571,8 @@ def test_edits_on_the_page_are_what_softsim_run_does_with_the_saved_file(tmp_pat
     s = small("soft")
     free = _free(s)
     s.select_commune(free[0])
-    assert s.edit("module") is None  # week 0: the initial placement
+    assert s.edit("module") is None  # week 0: the initial placement, on the map at once
+    assert free[0] in s.run.actors()["module"]
     s.step(2)
     s.select_commune(free[1])
     assert s.edit("add_site") is None

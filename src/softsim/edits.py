@@ -164,6 +164,9 @@ class Editor:
         return effects
 
     def _check_site(self, i: int, e: Edit, c: int, sites: list) -> Effect:
+        if e.group is not None and e.group not in self.groups:
+            raise ConfigError(f"edits.{i}.group: unknown site group {e.group!r} "
+                              f"(expected one of {', '.join(self.groups)})")
         if e.action == "add_site":
             group = e.group or next((g for g in self.groups if self.money[g] > 0), None)
             if group is None or self.money[group] <= 0:

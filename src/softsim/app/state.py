@@ -663,6 +663,8 @@ class Session:
                 return self.message
             self.edits = edits
             run.config = run.config.model_copy(update={"edits": taken})
+            if run.week == 0:  # before the first week: the initial placement, shown at once
+                run.model.editor.apply(run.model, 0)
             self.message = None
             return None
 
