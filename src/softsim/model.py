@@ -18,6 +18,7 @@ from softsim.budget import Budget
 from softsim.config import Config, check_runnable, check_territory, scale_actors
 from softsim.costs import Activity, CostModel
 from softsim.demand import NeedArrivals, NeedPool
+from softsim.edits import Editor
 from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
@@ -86,6 +87,8 @@ class SoftTerritory(mesa.Model):
         self.associations = actors.associations
         apply_site_quality(self.sites, cfg.site_quality, seeds.generator("site_quality"))
         self.reception = Reception(cfg, types)
+        self.editor = Editor(self, cfg.edits)  # checked now; week 0 edits place the actors
+        self.editor.apply(self, 0)
 
         # processes
         epidemic = any(s.kind == "epidemic" for s in cfg.futures.shocks)
@@ -203,6 +206,10 @@ class SoftTerritory(mesa.Model):
         for phase in self._phases:
             phase()
         self.week += 1
+
+    def phase_edits(self) -> None:
+        """The scenario's edits due this week (sites, modules, mobile bases; see edits.py)."""
+        self.editor.apply(self, self.week)
 
     def phase_futures(self) -> None:
         """Trends and shocks, budget, broadband rollout, bus stops; this week's offer."""

@@ -29,6 +29,8 @@ from softsim.config.types import (
 
 __all__ = [
     "Section",
+    "EDIT_ACTIONS",
+    "Edit",
     "PerClass",
     "TerritoryConfig",
     "TravelConfig",
@@ -521,6 +523,24 @@ def _default_sites() -> dict[str, SiteGroup]:
     }
 
 
+EDIT_ACTIONS = ("add_site", "remove_site", "module", "mobile_base")
+"""What a dated edit does at its commune (see :mod:`softsim.edits`)."""
+
+
+class Edit(Section):
+    """One dated edit of the territory: an actor placed at (or removed from) a commune.
+
+    ``commune`` is the commune's code (INSEE code on a real territory, the generator's id
+    otherwise); ``group`` names the site group of a site edit (default: the first group
+    with sites). Week 0 is the initial placement.
+    """
+
+    week: Weeks = 0
+    action: Literal[EDIT_ACTIONS]
+    commune: str = Field(min_length=1, max_length=20)
+    group: Name | None = None
+
+
 class Config(Section):
     """All parameters of one run (a scenario, resolved: no ``extends`` is left)."""
 
@@ -548,6 +568,7 @@ class Config(Section):
     reception: ReceptionConfig = ReceptionConfig()
     site_quality: SiteQualityConfig = SiteQualityConfig()
     back_office: BackOfficeConfig = BackOfficeConfig()
+    edits: list[Edit] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
@@ -577,12 +598,27 @@ class Config(Section):
                     f"(expected < {self.weeks} weeks)"
                 )
         self._check_need_rates()
+        self._check_edits()
         return self
 
     @model_validator(mode="after")
     def _network_checks(self) -> Self:
         check_network(self)
         return self
+
+    def _check_edits(self) -> None:
+        for i, e in enumerate(self.edits):
+            if e.week >= self.weeks:
+                raise ValueError(
+                    f"edits.{i}.week: {e.week} is after the horizon (expected < {self.weeks} weeks)"
+                )
+            if e.group is not None and e.action not in ("add_site", "remove_site"):
+                raise ValueError(f"edits.{i}.group: only a site edit names a group")
+            if e.group is not None and e.group not in self.sites:
+                raise ValueError(
+                    f"edits.{i}.group: unknown site group {e.group!r} "
+                    f"(expected one of {', '.join(self.sites)})"
+                )
 
     def _check_need_rates(self) -> None:
         growth = max(1.0, (1.0 + self.futures.need_growth_per_year) ** self.simulation.years)
