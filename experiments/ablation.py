@@ -55,6 +55,16 @@ def _to_sites(share: str, value: float, sites: float = 0.50) -> tuple[str, ...]:
     return (f"budget.mix.{share}=0", f"budget.mix.sites={sites + value}")
 
 
+_RECEPTION = (
+    "sites.town_services.types=['admin', 'digital_help', 'social', 'employment', 'health', "
+    "'childhood']",
+    "reception.first_level=['town_services']",
+    "reception.second_level=['social_offices', 'employment_agencies', 'health_insurance']",
+    "reception.types=['social', 'employment', 'health', 'childhood']",
+)
+"""Soft's town services as a first-level reception for the other counters' types."""
+
+
 MECHANISMS = (
     Mechanism("mobile", "mobile agents (home visits)", _to_sites("mobile", 0.11), (),
               "group:dependent", "higher"),
@@ -75,6 +85,16 @@ MECHANISMS = (
     Mechanism("associations", "associations (co-production, calls for projects)",
               ("associations.enabled=false", "budget.faire=0.96", "budget.faire_avec=0",
                "budget.inciter=0"), (), "group:rural", "higher"),
+    Mechanism("reception", "reception levels (town services as first level, 70 % resolved)",
+              (), (), "group:rural", "higher", enable=_RECEPTION),
+    Mechanism("site_quality", "site quality by local dynamism (first-level sites, sd 0.3)",
+              _RECEPTION, (), "theil_between_share_communes", "lower",
+              enable=(*_RECEPTION, "site_quality.groups=['town_services']",
+                      "site_quality.dynamism_sd=0.3")),
+    Mechanism("back_office", "pooled back office (every fixed site)", (), (),
+              "cost_per_served", "lower", enable=(
+                  "back_office.pooled=['social_offices', 'employment_agencies', "
+                  "'health_insurance', 'town_services']",)),
 )
 
 DIAGNOSTICS = ("coverage_latent", "abandonment", "group:workers", "capacity_offered",

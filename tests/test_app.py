@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 import subprocess
@@ -506,3 +507,145 @@ def test_actors_on_the_map_are_the_model_actors():
     assert list(actors["mobile"]) == [int(a.base.coordinate) for a in model.mobile_agents]
     assert sorted(actors["association"]) == sorted(
         a.commune for a in model.associations.associations)
+
+
+# ---------------------------------------------------------------- editing the territory
+
+
+def _free(s: Session) -> list[int]:
+    taken = {x.commune for x in s.run.model.sites} | {m.commune for m in s.run.model.modules}
+    return [c for c in range(s.run.model.territory.n) if c not in taken]
+
+
+def test_an_edit_needs_a_commune_and_a_known_action():
+    s = small("soft")
+    assert "commune" in s.edit("module")
+    assert s.select_commune(10_000) is not None and s.selected is None
+    assert s.select_commune("3") is not None and s.selected is None
+    s.select_commune(_free(s)[0])
+    assert s.edit("castle") is not None
+    assert s.edits == [] and s.run.config.edits == []
+
+
+def test_an_edit_applies_from_the_next_week_and_says_what_gave():
+    s = small("hard")
+    s.step(2)
+    group = s.run.model.sites[0].group
+    before = [x.capacity for x in s.run.model.sites if x.group == group]
+    money = sum(x.weekly_cost for x in s.run.model.sites if x.group == group)
+    c = _free(s)[0]
+    s.select_commune(c)
+    assert s.edit("add_site", group) is None
+    # nothing changes before the next week is stepped
+    assert c not in [x.commune for x in s.run.model.sites]
+    assert s.edits == [{"week": 2, "action": "add_site",
+                        "commune": str(s.run.model.territory.code[c]), "group": group}]
+    s.step()
+    mine = [x for x in s.run.model.sites if x.group == group]
+    assert c in [x.commune for x in mine] and len(mine) == len(before) + 1
+    assert sum(x.weekly_cost for x in mine) <= money + 1e-9
+    effect = s.edit_effects()[0]
+    assert effect.gave["contacts_per_site_before"] == before[0]
+    assert effect.gave["contacts_per_site_after"] == mine[0].capacity < before[0]
+    line = s.describe(effect)
+    assert f"{before[0]} → {mine[0].capacity}" in line and group in line
+    s.set_lang("en")
+    assert "contacts per site" in s.describe(effect)
+
+
+def test_a_refused_edit_changes_nothing():
+    s = small("hard")
+    empty = _free(s)[0]
+    s.select_commune(empty)
+    msg = s.edit("remove_site")
+    assert msg is not None and "edits.0.commune" in msg
+    assert s.edits == [] and s.run.model.editor.edits == []
+    s.select_commune(empty)
+    assert "module" in s.edit("module")  # the hard scenario has no module
+    assert "nope" in s.edit("add_site", "nope")
+    assert s.edits == [] and s.run.model.editor.edits == []
+
+
+def test_edits_on_the_page_are_what_softsim_run_does_with_the_saved_file(tmp_path):
+    """Stepping the page N weeks with edits = ``softsim run`` of the saved file, week by week."""
+    s = small("soft")
+    free = _free(s)
+    s.select_commune(free[0])
+    assert s.edit("module") is None  # week 0: the initial placement, on the map at once
+    assert free[0] in s.run.actors()["module"]
+    s.step(2)
+    s.select_commune(free[1])
+    assert s.edit("add_site") is None
+    s.select_commune(free[2])
+    assert s.edit("mobile_base") is None
+    s.step(3)
+    s.select_commune(free[3])
+    assert s.edit("module") is None
+    s.step(3)
+    path = tmp_path / "atelier.toml"
+    path.write_text(s.scenario_toml(), encoding="utf-8")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert [(e["week"], e["action"]) for e in data["edits"]] == [
+        (0, "module"), (2, "add_site"), (2, "mobile_base"), (5, "module")]
+    replay = stepped(load_config(str(path)), s.seed, 8)
+    for name, values in replay.series.items():
+        np.testing.assert_array_equal(s.run.model.series[name][:8], values[:8], err_msg=name)
+    # the example docs/workshop.md quotes is this site's
+    doc = " ".join((ROOT / "docs" / "workshop.md").read_text(encoding="utf-8").split())
+    site = next(e for e in s.edit_effects() if e.action == "add_site")
+    assert f'*"{s.describe(site)}"*' in doc
+    # and with the command line: the same weekly series
+    from softsim.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--quiet", "--no-figures", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [e["action"] for e in summary["edits"]] == ["module", "add_site", "mobile_base",
+                                                       "module"]
+    # reset replays the edits
+    s.reset()
+    s.step(8)
+    for name, values in replay.series.items():
+        np.testing.assert_array_equal(s.run.model.series[name][:8], values[:8], err_msg=name)
+    # a lever keeps the room's edits; another scenario starts with its own (none)
+    assert s.set_lever("need_growth", 0.02) is None and len(s.run.config.edits) == 4
+    assert s.set_scenario("hard") is None and s.edits == [] and s.run.config.edits == []
+
+
+def test_a_saved_scenario_with_edits_comes_back_in(tmp_path):
+    s = small("soft")
+    s.select_commune(_free(s)[0])
+    s.step()
+    s.edit("module")
+    data = s.scenario_toml().encode()
+    other = small("hard")
+    assert other.load_scenario("atelier.toml", data) is None
+    assert other.edits == s.edits and len(other.run.model.editor.edits) == 1
+
+
+def test_the_map_says_which_commune_is_which_and_which_is_chosen():
+    from softsim.app.figures import map_svg
+
+    s = small("hard")
+    s.select_commune(7)
+    svg = map_svg(s.run, s.layer, s.t, selected=s.selected)
+    n = s.run.model.territory.n
+    assert [int(x) for x in re.findall(r'data-commune="(\d+)"', svg)] == list(range(n))
+    assert svg.count('class="commune selected"') == 1
+    assert re.search(r'class="commune selected"[^>]*data-commune="7"', svg)
+
+
+def test_an_edited_scenario_runs_in_softsim_compare(tmp_path):
+    from softsim.cli import main
+
+    s = small("soft")
+    s.step(1)
+    s.select_commune(_free(s)[0])
+    assert s.edit("add_site") is None
+    path = tmp_path / "atelier.toml"
+    path.write_text(s.scenario_toml(), encoding="utf-8")
+    out = tmp_path / "cmp"
+    assert main(["compare", "hard", str(path), "--scale", "0.05", "--replicates", "1",
+                 "--workers", "1", "--years", "1", "--quiet", "--out", str(out)]) == 0
+    table = (out / "comparison.csv").read_text()
+    assert "soft-atelier" in table

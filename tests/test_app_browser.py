@@ -8,6 +8,7 @@ Screenshots go to the test's output folder.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -146,6 +147,22 @@ def _wait_idle(page, seconds: float = 0.8) -> None:
     time.sleep(seconds)  # let the server's re-render reach the browser
 
 
+def _clickable_commune(page) -> tuple[int, float, float]:
+    """A commune of the main map whose centre is not under another drawing, and that centre."""
+    page.locator(".ss-map-click svg").scroll_into_view_if_needed()
+    found = page.eval_on_selector_all(".ss-map-click svg .commune", """els => {
+        for (const el of els) {
+            const r = el.getBoundingClientRect();
+            const x = r.x + r.width / 2, y = r.y + r.height / 2;
+            if (r.width > 4 && document.elementFromPoint(x, y) === el)
+                return [Number(el.getAttribute('data-commune')), x, y];
+        }
+        return null;
+    }""")
+    assert found is not None, "no commune of the map can be clicked"
+    return found[0], found[1], found[2]
+
+
 def test_workshop_page_in_chromium(demo, browser, tmp_path):
     url, folder, log = demo
     requests: list[str] = []
@@ -212,7 +229,23 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     _wait_idle(page, 2.0)
     assert _week(page) == paused >= 5
 
-    # save as scenario: the file runs with softsim run and keeps the lever
+    # click a commune to put a module there: from the next week, its cost and what gave shown
+    commune, x, y = _clickable_commune(page)
+    page.mouse.click(x, y)
+    page.wait_for_function("document.querySelector('.ss-edit-selected')?.textContent"
+                           ".includes('Commune choisie')", timeout=60_000)
+    page.wait_for_selector(f'.ss-maps svg .commune.selected[data-commune="{commune}"]',
+                           timeout=60_000)
+    page.locator(".ss-edit-module").click()
+    page.wait_for_function("document.querySelector('.ss-edits')?.textContent"
+                           ".includes('sans argent en plus')", timeout=60_000)
+    edited_week = _week(page)
+    page.locator(".ss-step").click()
+    _wait_week(page, edited_week + 1)
+    _wait_idle(page)
+    _shot(page, tmp_path / "04-fr-edit.png")
+
+    # save as scenario: the file runs with softsim run and keeps the lever and the edit
     with page.expect_download(timeout=60_000) as info:
         page.get_by_text("Enregistrer le scénario").click()
     saved = tmp_path / "atelier.toml"
@@ -220,11 +253,15 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     data = tomllib.loads(saved.read_text(encoding="utf-8"))
     assert data["budget"]["mix"]["modules"] == 0.3 and data["budget"]["mix"]["bus"] == 0.4
     assert data["name"] == "soft-atelier"
+    assert [(e["week"], e["action"]) for e in data["edits"]] == [(edited_week, "module")]
     softsim = Path(sys.executable).with_name("softsim")
     done = subprocess.run([str(softsim), "run", str(saved), "--years", "1", "--quiet",
                            "--no-figures", "--out", str(tmp_path / "run")],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert [(e["week"], e["action"], e["commune"]) for e in summary["edits"]] == [
+        (edited_week, "module", data["edits"][0]["commune"])]
     # a malformed file is refused with a message; the saved one comes back in
     bad = tmp_path / "bad.toml"
     bad.write_text("name = \n", encoding="utf-8")

@@ -217,7 +217,9 @@ def test_contract_metrics_are_the_documented_ones():
     assert tuple(SUMMARY_METRICS) == CONTRACT_METRICS
 
 
-PHASES = ["futures", "needs", "options", "allocate", "mobile", "outcomes", "adapt", "record"]
+PHASES = [
+    "edits", "futures", "needs", "options", "allocate", "mobile", "outcomes", "adapt", "record"
+]
 
 
 def test_schedule_names_and_order():

@@ -214,8 +214,9 @@ def test_multi_bourg_keeps_the_count(count):
     cfg = load_config("network", ["simulation.years=1", "budget.mix.enabled=false",
                                   f"sites.france_services.count={count}"])
     model = SoftTerritory(cfg, 1)
-    assert len(model.sites) == count
-    pops = model.territory.population[[s.commune for s in model.sites]]
+    pooled = [s for s in model.sites if s.group == "france_services"]  # not the specialists
+    assert len(pooled) == count
+    pops = model.territory.population[[s.commune for s in pooled]]
     centres = np.sort(model.territory.population[model.territory.cls <= 1])[::-1]
     assert sorted(pops, reverse=True) == list(centres[:count])
 

@@ -3,7 +3,9 @@
 A week's public cost is ``running × funding factor + variable``:
 
 * *running* — the weekly running costs of fixed sites, pop-up modules, mobile agents' hours,
-  buses and information spending, at full funding; the funding factor scales them all;
+  buses and information spending, at full funding; the funding factor scales them all. The
+  fixed sites' part includes a pooled back office where one is shared
+  (:mod:`softsim.back_office`);
 * *variable* — what the week's activity costs: mobile and bus km, booked rides, broadband
   connections.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from softsim.back_office import back_office_difference
 from softsim.config import Config
 
 __all__ = ["Activity", "CostModel"]
@@ -57,16 +60,23 @@ class CostModel:
     def __init__(self, cfg: Config, residents: int) -> None:
         self.cfg = cfg
         self.per_1000 = residents / 1000.0
+        self._fixed = {name: g.fixed_cost_per_week for name, g in cfg.sites.items()}
 
     def site_running(self, sites: Sequence) -> float:
-        """Weekly running cost of the fixed sites at full funding (part of :meth:`running`)."""
-        return sum(s.weekly_cost for s in sites)
+        """Weekly running cost of the fixed sites at full funding (part of :meth:`running`).
+
+        Their own costs, plus what a shared back office costs over the standalone back
+        offices it replaces (:func:`softsim.back_office.back_office_difference`).
+        """
+        return sum(s.weekly_cost for s in sites) + back_office_difference(
+            sites, self._fixed, self.cfg.back_office
+        )
 
     def running(self, sites: Sequence, modules: Sequence, n_mobile: int, n_buses: int) -> float:
         """Weekly running cost at full funding."""
         c = self.cfg
         return (
-            sum(s.weekly_cost for s in sites)
+            self.site_running(sites)
             + sum(m.weekly_cost for m in modules)
             + n_mobile * c.mobile.hours_per_week * c.mobile.cost_per_hour
             + n_buses * c.bus.cost_per_week

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -72,12 +72,18 @@ class NeedArrivals:
 
 @dataclass
 class NeedPool:
-    """Expressed needs waiting for service (one row each)."""
+    """Expressed needs waiting for service (one row each).
+
+    ``level`` is 0 for a first request and 1 for a second-level request oriented by a
+    first-level site (:mod:`softsim.reception`), which waits until week ``ready``.
+    """
 
     resident: np.ndarray
     type: np.ndarray
     arrival: np.ndarray
     digitisable: np.ndarray
+    level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    ready: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @classmethod
     def empty(cls) -> NeedPool:
@@ -95,6 +101,8 @@ class NeedPool:
         self.type = np.concatenate([self.type, type_.astype(np.int8)])
         self.arrival = np.concatenate([self.arrival, np.full(len(resident), week, np.int32)])
         self.digitisable = np.concatenate([self.digitisable, digitisable])
+        self.level = np.concatenate([self.level, np.zeros(len(resident), np.int8)])
+        self.ready = np.concatenate([self.ready, np.full(len(resident), week, np.int32)])
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the needs where ``mask`` is true."""
@@ -102,3 +110,5 @@ class NeedPool:
         self.type = self.type[mask]
         self.arrival = self.arrival[mask]
         self.digitisable = self.digitisable[mask]
+        self.level = self.level[mask]
+        self.ready = self.ready[mask]

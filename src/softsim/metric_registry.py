@@ -243,6 +243,10 @@ METRICS: tuple[Metric, ...] = (
            _ineq("theil_between_age_bands")),
     Metric("atkinson_0_5", "Atkinson (ε = 0.5)", "index", "lower", _ineq("atkinson_0_5")),
     Metric("atkinson_2", "Atkinson (ε = 2)", "index", "lower", _ineq("atkinson_2")),
+    Metric("oriented", "needs oriented to a second level", "count", "neither",
+           lambda t: t.total("oriented")),
+    Metric("resolved_first_level", "needs resolved at first-level reception", "count",
+           "neither", lambda t: t.total("resolved_first_level")),
     *_group_columns(),
 )
 """Every metric: first those of summary.json's ``metrics``, then columns read from groups."""

@@ -18,6 +18,7 @@ from softsim.budget import Budget
 from softsim.config import Config, check_runnable, check_territory, scale_actors
 from softsim.costs import Activity, CostModel
 from softsim.demand import NeedArrivals, NeedPool
+from softsim.edits import Editor
 from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
@@ -25,6 +26,7 @@ from softsim.orchestrator import Orchestrator, unmet_map
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents
 from softsim.providers import week_providers
+from softsim.reception import Reception
 from softsim.rng import SeedTree
 from softsim.scatter import add_at
 from softsim.schedule import SCHEDULE, Phase, plan
@@ -37,6 +39,7 @@ from softsim.services import (
     plan_bus_stops,
     roll_out_broadband,
 )
+from softsim.site_quality import apply_site_quality
 from softsim.territory import Territory, build_territory
 from softsim.transport import Transport
 from softsim.week import SERIES, WeekState
@@ -82,6 +85,10 @@ class SoftTerritory(mesa.Model):
         self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
         self.mobile_agents, self.buses = actors.mobile_agents, actors.buses
         self.associations = actors.associations
+        apply_site_quality(self.sites, cfg.site_quality, seeds.generator("site_quality"))
+        self.reception = Reception(cfg, types)
+        self.editor = Editor(self, cfg.edits)  # checked now; week 0 edits place the actors
+        self.editor.apply(self, 0)
 
         # processes
         epidemic = any(s.kind == "epidemic" for s in cfg.futures.shocks)
@@ -139,6 +146,7 @@ class SoftTerritory(mesa.Model):
         self._rng_priority = seeds.generator("priority")
         self._rng_transport = seeds.generator("transport")
         self._rng_outcomes = seeds.generator("outcomes")
+        self._rng_reception = seeds.generator("reception")
         self.week = 0
         self.series = {name: np.zeros(cfg.weeks, dtype=np.float64) for name in SERIES}
         self.travel_hist = np.zeros(301, dtype=np.int64)  # served in person, by whole minute
@@ -198,6 +206,10 @@ class SoftTerritory(mesa.Model):
         for phase in self._phases:
             phase()
         self.week += 1
+
+    def phase_edits(self) -> None:
+        """The scenario's edits due this week (sites, modules, mobile bases; see edits.py)."""
+        self.editor.apply(self, self.week)
 
     def phase_futures(self) -> None:
         """Trends and shocks, budget, broadband rollout, bus stops; this week's offer."""
@@ -290,10 +302,13 @@ class SoftTerritory(mesa.Model):
         if cfg.residents.priority == "oldest_first":
             order = order[np.argsort(pool.arrival[order], kind="stable")]
         now.remaining = sa.capacity.copy()
+        need_type, type_ptr, type_sites, tolerance = self.reception.kernel_types(
+            pool, self.week, sa, now.providers, self.types.tolerance
+        )
         now.choice, now.anchor, now.travel = allocate(
             order=order,
             need_resident=pool.resident,
-            need_type=pool.type,
+            need_type=need_type,
             need_alt_type=now.alt_type,
             need_mode=now.mode,
             digital_ok=now.digital_ok,
@@ -303,9 +318,9 @@ class SoftTerritory(mesa.Model):
             site_slots=sa.slots,
             site_reach=sa.reach,
             remaining=now.remaining,
-            type_ptr=sa.type_ptr,
-            type_sites=sa.type_sites,
-            tolerance=self.types.tolerance,
+            type_ptr=type_ptr,
+            type_sites=type_sites,
+            tolerance=tolerance,
             dependent_factor=cfg.residents.dependent_tolerance_factor,
             digital_effort=cfg.digital.effort_min,
             work_break_min=cfg.residents.work_break_min,
@@ -338,14 +353,22 @@ class SoftTerritory(mesa.Model):
         pool, res, now, t = self.pool, self.residents, self.now, self.territory
         sa, w, choice = now.sites, now.counters, now.choice
         at_site, online = choice >= 0, choice == DIGITAL
+        # a first-level contact that orients the need travelled and used capacity, unserved
+        oriented, first_level = self.reception.orient(
+            pool, choice, now.providers, self._rng_reception
+        )
+        contact, at_site = at_site, at_site & ~oriented
         served = at_site | online | now.visits.visited
         r_served, r_site = pool.resident[served], pool.resident[at_site]
         travel = now.travel[at_site]
         wait = (self.week - pool.arrival[served]).astype(np.float32)
         res.book_served(r_served, wait, r_site, travel)
         self.travel_hist += np.bincount(np.minimum(travel, 300).astype(np.int64), minlength=301)
-        km = t.road_km[now.anchor[at_site], sa.commune[choice[at_site]]]
-        trips = self.transport.book(now.mode[at_site], km, res.home[r_site], res.car[r_site])
+        r_contact = pool.resident[contact]
+        km = t.road_km[now.anchor[contact], sa.commune[choice[contact]]]
+        trips = self.transport.book(
+            now.mode[contact], km, res.home[r_contact], res.car[r_contact]
+        )
         bus_km = sum(b.week_km(t.road_km) for b in self.buses)
         # mediation: a failed online attempt served at a site that does not offer the type
         offers = sa.offers()[np.maximum(choice, 0), pool.type]
@@ -391,12 +414,15 @@ class SoftTerritory(mesa.Model):
             carpool_lifts=trips.lifts,
             capacity=float(sa.capacity.sum()),
             capacity_used=float(used.sum()),
+            oriented=int(oriented.sum()),
+            resolved_first_level=first_level - int(oriented.sum()),
         )
         # the orchestrator observes what was expressed this week and not served
-        new = ~served & (pool.arrival == self.week)
+        new = ~served & ~oriented & (pool.arrival == self.week)
         r, k = pool.resident[new], pool.type[new]
         weight = self.types.weight[k] * self.resident_weight[r]
         now.unmet = unmet_map(res, r, k, weight, t.n, len(self.types))
+        self.reception.requeue(pool, oriented, self.week)
         pool.keep(~served)
         expired = self.week - pool.arrival + 1 >= self.types.patience[pool.type]
         add_at(res.abandoned, pool.resident[expired], 1)

@@ -245,6 +245,8 @@ def collect(model) -> Outcomes:
             {k: _clean(v) if isinstance(v, float) else v for k, v in s.items()} for s in shocks
         ],
     }
+    if model.editor.edits:  # what each edit did and what had to give for it
+        summary["edits"] = model.editor.report()
     return Outcomes(summary, ts, communes, groups_df, f, cfg, t)
 
 

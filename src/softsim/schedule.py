@@ -21,6 +21,11 @@ class Phase:
 
 SCHEDULE: tuple[Phase, ...] = (
     Phase(
+        "edits",
+        "the scenario's edits due this week: fixed sites opened or closed (their group's "
+        "money re-divided), pop-up modules put at a commune, home-visit agents' bases",
+    ),
+    Phase(
         "futures",
         "trends and shocks; budget and funding factor; broadband rollout; the "
         "week's capacity (sites, modules, bus stops, associations)",
@@ -44,6 +49,7 @@ SCHEDULE: tuple[Phase, ...] = (
     Phase(
         "outcomes",
         "served needs leave the pool (travel, wait, km, cost, orientation, skills); "
+        "first-level contacts resolve or orient to a second level; "
         "needs past their patience are abandoned",
     ),
     Phase(

@@ -53,6 +53,8 @@ SERIES: tuple[str, ...] = (
     "rollout_cost",
     "broadband_share",
     "aware_share",
+    "oriented",
+    "resolved_first_level",
 )
 """Per-week counters, recorded into the model's series at the end of every week."""
 

@@ -166,7 +166,8 @@ def _fmt(v: float, layer: str) -> str:
     return f"{v:.1f}" if layer == "unmet" else f"{100 * v:.1f} %"
 
 
-def map_svg(run: Run, layer: str, t, title: str | None = None) -> str:
+def map_svg(run: Run, layer: str, t, title: str | None = None,
+            selected: int | None = None) -> str:
     """The map of a run this week: communes coloured by ``layer``, roads, actors, a legend.
 
     Args:
@@ -174,10 +175,12 @@ def map_svg(run: Run, layer: str, t, title: str | None = None) -> str:
         layer: One of :data:`~softsim.app.state.LAYERS`.
         t: ``t(key)`` gives a text of the page in its language.
         title: Drawn above the map (e.g. the scenario's name in a comparison).
+        selected: The commune chosen for an edit (drawn with a thick outline).
 
     Returns:
         An ``<svg>`` element; each commune is a ``path.commune`` (a ``circle.commune`` where
-        the territory has no shapes) with ``data-value`` and a ``<title>`` tooltip.
+        the territory has no shapes) with ``data-value``, ``data-commune`` (its index, what
+        a click on it sends) and a ``<title>`` tooltip.
     """
     territory = run.model.territory
     g = _geometry(territory)
@@ -200,14 +203,17 @@ def map_svg(run: Run, layer: str, t, title: str | None = None) -> str:
     for i, fill in enumerate(fills):
         tip = f"<title>{html.escape(str(names[i]))}: {_fmt(values[i], layer)}</title>"
         value = "" if not math.isfinite(values[i]) else f"{values[i]:.6g}"
+        cls, width = ("commune selected", 2.5) if i == selected else ("commune", None)
         if g.paths is not None:
-            out.append(f'<path class="commune" d="{g.paths[i]}" fill="{fill}" stroke="#fff" '
-                       f'stroke-width="0.5" data-value="{value}">{tip}</path>')
+            out.append(f'<path class="{cls}" d="{g.paths[i]}" fill="{fill}" '
+                       f'stroke="{"#000" if width else "#fff"}" stroke-width="{width or 0.5}" '
+                       f'data-value="{value}" data-commune="{i}">{tip}</path>')
         else:
             x, y = g.xy[i]
-            out.append(f'<circle class="commune" cx="{x:.1f}" cy="{y:.1f}" r="{g.radius[i]:.1f}"'
-                       f' fill="{fill}" stroke="#777" stroke-width="0.4" '
-                       f'data-value="{value}">{tip}</circle>')
+            out.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{g.radius[i]:.1f}"'
+                       f' fill="{fill}" stroke="{"#000" if width else "#777"}" '
+                       f'stroke-width="{width or 0.4}" data-value="{value}" '
+                       f'data-commune="{i}">{tip}</circle>')
     out.append(f'<path d="{g.roads}" stroke="#666" stroke-opacity="0.35" stroke-width="0.6" '
                'fill="none"/>')
     for kind, communes in actors.items():

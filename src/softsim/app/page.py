@@ -17,11 +17,13 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import solara
 
 from softsim.app.figures import charts_svg, map_svg
 from softsim.app.state import LAYERS, LEVERS, MAX_UPLOAD_BYTES, Session
+from softsim.config.sections import EDIT_ACTIONS
 from softsim.texts import LANGS, mechanisms
 
 __all__ = ["Page", "session_options"]
@@ -161,6 +163,49 @@ def ScenarioUpload(label: str, on_file):
     return field
 
 
+@solara.component_vue("clickable_map.vue")
+def ClickableMap(svg: str, event_commune: Callable[[int], None]):
+    """The SVG map; a click on a commune calls ``event_commune`` with its index."""
+
+
+@solara.component
+def EditPanel(session: Session, refresh, tick: int):
+    """Participatory editing: what to do at the commune chosen on the map, and the edits."""
+    t = session.t
+    solara.Text(t("edit.hint"))
+    solara.Text(t("edit.rule"), style={"font-size": "0.9rem", "color": "#444"})
+    territory = session.run.model.territory
+    if session.selected is None:
+        chosen = t("edit.none_selected")
+    else:
+        c = session.selected
+        chosen = t("edit.selected", name=territory.name[c], code=territory.code[c])
+    solara.HTML(tag="div", classes=["ss-edit-selected"], unsafe_innerHTML=html.escape(chosen))
+
+    def act(action):
+        def handler():
+            session.edit(action)
+            refresh()
+
+        return handler
+
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+        for action in EDIT_ACTIONS:
+            solara.Button(t(f"edit.{action}"), on_click=act(action), outlined=True,
+                          classes=[f"ss-edit-{action}"],
+                          disabled=session.selected is None or session.at_horizon)
+    effects = session.edit_effects()
+    if effects:
+        solara.HTML(tag="h4", unsafe_innerHTML=f"{t('edit.list')} ({len(effects)})")
+        index = session.run.model.editor.index
+        items = "".join(
+            "<li><b>" + html.escape(f"{t('edit.week', week=e.week)} · {t('edit.' + e.action)}"
+                                    f" · {territory.name[index[e.commune]]}")
+            + f"</b> — {html.escape(session.describe(e))}</li>"
+            for e in effects)
+        solara.HTML(tag="ul", classes=["ss-edits"], unsafe_innerHTML=items)
+
+
 @solara.component
 def Page():
     """The workshop page: one session per browser session."""
@@ -219,11 +264,16 @@ def Page():
 
         return handler
 
+    def choose(commune):
+        session.select_commune(commune)
+        refresh()
+
     t = session.t
     with session.lock:
         maps = [map_svg(r, session.layer, t,
-                        title=r.config.name if len(session.runs) > 1 else None)
-                for r in session.runs]
+                        title=r.config.name if len(session.runs) > 1 else None,
+                        selected=session.selected if i == 0 else None)
+                for i, r in enumerate(session.runs)]
         chart = charts_svg(session.runs, t)
     week_text = t("ui.week", week=session.week, weeks=session.run.weeks)
     year_text = t("ui.year", year=session.year)
@@ -277,7 +327,8 @@ def Page():
                         classes=["ss-layer"],
                     )
                 with solara.Row(classes=["ss-maps"], style={"width": "100%"}):
-                    for svg in maps:
+                    ClickableMap(svg=maps[0], event_commune=choose)  # the main run is edited
+                    for svg in maps[1:]:
                         solara.HTML(tag="div", unsafe_innerHTML=svg,
                                     style={"flex": "1 1 0", "min-width": "0"})
                 if len(session.runs) > 1:
@@ -287,6 +338,8 @@ def Page():
                 solara.HTML(tag="div", unsafe_innerHTML=chart, classes=["ss-charts"])
                 solara.HTML(tag="h3", unsafe_innerHTML=t("ui.groups"))
                 Groups(session, tick)
+        with solara.Card(t("edit.title"), classes=["ss-edit"]):
+            EditPanel(session, refresh, tick)
         with solara.Columns([1, 1, 1]):
             with solara.Card(t("ui.levers")):
                 solara.Text(t("ui.levers_note"))

@@ -27,7 +27,8 @@ import tomli_w
 
 from softsim import metrics as m
 from softsim.config import Config, config_to_dict, list_scenarios, load_config, with_seed
-from softsim.config.sections import CHANNELS
+from softsim.config.sections import CHANNELS, EDIT_ACTIONS, Edit
+from softsim.edits import Effect
 from softsim.errors import SoftsimError
 from softsim.groups import GROUPS, group_masks
 from softsim.model import SoftTerritory
@@ -308,8 +309,12 @@ class Session:
         self.message: str | None = None
         self.runs: list[Run] = []
         self.lock = threading.RLock()
+        self.selected: int | None = None  # the commune clicked on the map
+        self.edits: list[dict] = []  # the main scenario's edits: its file's, then the room's
+        self._edits_of: str | None = None  # the scenario they belong to
         cfg = self._config(scenario, {})
         self.values = self._scenario_values(cfg)
+        self._take_edits(scenario, cfg)
         self._start([cfg])
 
     # ------------------------------------------------------------------ texts
@@ -450,7 +455,13 @@ class Session:
         if not values:
             return base
         over, sections = self._overrides(base, values, futures_only)
+        if not futures_only and self._edits_of == scenario:
+            sections["edits"] = list(self.edits)
         return self._load(scenario, over, **sections)
+
+    def _take_edits(self, scenario: str, cfg: Config) -> None:
+        self.edits = [e.model_dump(exclude_none=True) for e in cfg.edits]
+        self._edits_of = scenario
 
     def _start(self, configs: list[Config]) -> None:
         territory = shared_territory(configs[0], self.seed)
@@ -519,6 +530,7 @@ class Session:
         if name not in self.scenarios:
             return self._refuse(self.t("error.unknown_scenario", name=name))
         with self.lock:
+            edits_of, self._edits_of = self._edits_of, None  # a scenario starts with its own
             try:
                 cfg = self._load(name)
                 values = self._scenario_values(cfg)
@@ -526,10 +538,12 @@ class Session:
                     if lv.future:
                         values[lv.name] = self.values[lv.name]
                 configs = self._configs(name, self.compare_to, values)
+                self._start(configs)
             except SoftsimError as exc:
+                self._edits_of = edits_of
                 return self._refuse(self.t("error.config", reason=str(exc)))
             self.scenario, self.values = name, values
-            self._start(configs)
+            self._take_edits(name, cfg)
             self.message = None
             return None
 
@@ -540,10 +554,10 @@ class Session:
         with self.lock:
             try:
                 configs = self._configs(self.scenario, name, self.values)
+                self._start(configs)
             except SoftsimError as exc:
                 return self._refuse(self.t("error.config", reason=str(exc)))
             self.compare_to = name
-            self._start(configs)
             self.message = None
             return None
 
@@ -597,12 +611,82 @@ class Session:
                 return self._refuse(self.t("error.mix", sites=f"{sites:.2f}"))
             try:
                 configs = self._configs(self.scenario, self.compare_to, values)
+                self._start(configs)
             except SoftsimError as exc:
                 return self._refuse(self.t("error.config", reason=str(exc)))
             self.values = values
-            self._start(configs)
             self.message = None
             return None
+
+    # ------------------------------------------------------------------ editing the territory
+
+    def select_commune(self, commune: int) -> str | None:
+        """Choose the commune the next edit acts on (a click on the map)."""
+        n = self.run.model.territory.n
+        if isinstance(commune, bool) or not isinstance(commune, int | np.integer) or not (
+            0 <= int(commune) < n
+        ):
+            return self._refuse(f"{commune!r} ∉ 0…{n - 1}")
+        self.selected = int(commune)
+        self.message = None
+        return None
+
+    def edit(self, action: str, group: str | None = None) -> str | None:
+        """Act on the chosen commune from the next week on: the main run goes on with the edit.
+
+        ``action`` is one of :data:`~softsim.config.sections.EDIT_ACTIONS`. The edit is dated
+        with the week it takes effect (the next week stepped) and joins the scenario's edits,
+        so that "save as scenario" and reset keep it. It is refused with a message, changing
+        nothing, when no commune is chosen, at the horizon, or when the budget rule or the
+        actors refuse it (:meth:`softsim.edits.Editor.check`).
+        """
+        if action not in EDIT_ACTIONS:
+            return self._refuse(f"{action!r} ∉ {', '.join(EDIT_ACTIONS)}")
+        if self.selected is None:
+            return self._refuse(self.t("edit.no_commune"))
+        with self.lock:
+            if self.at_horizon:
+                self.message = self.t("ui.horizon_reached", weeks=self.run.weeks)
+                return self.message
+            run = self.run
+            code = str(run.model.territory.code[self.selected])
+            new = {"week": self.week, "action": action, "commune": code}
+            if group is not None:
+                new["group"] = group
+            try:
+                edits = [*self.edits, new]
+                taken = [Edit(**e) for e in edits]
+                run.model.editor.set_edits(taken)
+            except (SoftsimError, ValueError) as exc:
+                reason = " ".join(str(exc).split())
+                self.message = self.t("edit.refused", reason=reason)
+                return self.message
+            self.edits = edits
+            run.config = run.config.model_copy(update={"edits": taken})
+            if run.week == 0:  # before the first week: the initial placement, shown at once
+                run.model.editor.apply(run.model, 0)
+            self.message = None
+            return None
+
+    def edit_effects(self) -> list[Effect]:
+        """What each edit of the main run does and what had to give, in the order they apply."""
+        return list(self.run.model.editor.effects)
+
+    def describe(self, effect: Effect) -> str:
+        """One line, in the page's language, of an edit's cost and what had to give."""
+        g = effect.gave
+        if effect.action in ("add_site", "remove_site"):
+            return self.t(f"edit.{effect.action}_effect", group=effect.group,
+                          sites_before=g["sites_before"], sites_after=g["sites_after"],
+                          cost=_fmt_number(round(effect.cost, 2)),
+                          before=g["contacts_per_site_before"],
+                          after=g["contacts_per_site_after"],
+                          group_before=g["group_contacts_before"],
+                          group_after=g["group_contacts_after"])
+        if effect.action == "module":
+            key = "edit.module_move_effect" if "closed_weeks" in g else "edit.module_effect"
+            return self.t(key, **g)
+        return self.t("edit.mobile_base_effect", **g)
 
     # ------------------------------------------------------------------ take it home
 
@@ -617,6 +701,8 @@ class Session:
         data["name"] = f"{self.scenario}-atelier"
         changed = [lv.name for lv in LEVERS if self._changed(lv)]
         note = f"; levers set on the workshop page: {', '.join(changed)}" if changed else ""
+        if self.run.config.edits:
+            note += f"; {len(self.run.config.edits)} dated edits"
         data["description"] = f"{self.scenario} from the workshop page{note}."
         return tomli_w.dumps(data)
 

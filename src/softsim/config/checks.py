@@ -61,7 +61,7 @@ def check_runnable(cfg: Config) -> None:
 
 
 def check_territory(cfg: Config, territory: Territory) -> None:
-    """Refuse a run whose built territory leaves no resident at ``population.scale``.
+    """Refuse a run with no resident at ``population.scale`` or an edit of an unknown commune.
 
     Residents are drawn as ``round(population × scale)`` per commune, so this is exact.
 
@@ -80,3 +80,11 @@ def check_territory(cfg: Config, territory: Territory) -> None:
             f"inhabitants of territory {territory.label} leaves no resident to simulate "
             "(expected at least one)"
         )
+    if cfg.edits:
+        codes = {str(c) for c in territory.code}
+        for i, e in enumerate(cfg.edits):
+            if e.commune not in codes:
+                raise ConfigError(
+                    f"edits.{i}.commune: no commune coded {e.commune!r} on territory "
+                    f"{territory.label} (expected a commune code such as {territory.code[0]!s})"
+                )

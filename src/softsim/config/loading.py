@@ -283,9 +283,13 @@ def config_to_dict(cfg: Config) -> dict:
 
     Written as a result's ``config.toml``, it re-runs to the same result: it holds no
     ``extends``, its paths are absolute and it records ``simulation.seed`` when the run set it
-    (see :func:`resolve_seed`).
+    (see :func:`resolve_seed`). A config without edits has no ``edits`` key (its hash is
+    unchanged by the section's existence).
     """
-    return cfg.model_dump(mode="json", exclude_none=True)
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    if not data.get("edits"):
+        data.pop("edits", None)
+    return data
 
 
 def config_sha256(cfg: Config) -> str:

@@ -11,8 +11,8 @@ def scale_actors(cfg: Config) -> Config:
     Scaling samples residents; everything counted per 1,000 residents (site capacity, budget,
     transport, information) follows by itself, but the discrete actors do not. So their
     capacity and cost are scaled by the same fraction: site (and delegated site) fixed costs,
-    module capacity (at least 1) and costs, mobile-agent hours, bus places per stop (at least
-    1) and bus costs.
+    a pooled back office's fixed cost, module capacity (at least 1) and costs, mobile-agent
+    hours, bus places per stop (at least 1) and bus costs.
     The result is not the user's config (outputs record that one).
 
     Args:
@@ -28,6 +28,7 @@ def scale_actors(cfg: Config) -> Config:
     for group in out.sites.values():
         group.fixed_cost_per_week *= s
     out.budget.delegated_fixed_cost_per_week *= s
+    out.back_office.fixed_cost_per_week *= s
     m = out.modules
     m.capacity = max(1, round(m.capacity * s))
     m.fixed_cost_per_week *= s

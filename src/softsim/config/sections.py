@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from softsim.config.network import check_network
 from softsim.config.types import (
     AGE_BANDS,
     MAX_NEEDS_PER_YEAR,
@@ -28,6 +29,8 @@ from softsim.config.types import (
 
 __all__ = [
     "Section",
+    "EDIT_ACTIONS",
+    "Edit",
     "PerClass",
     "TerritoryConfig",
     "TravelConfig",
@@ -50,6 +53,9 @@ __all__ = [
     "LocationConfig",
     "Shock",
     "FuturesConfig",
+    "ReceptionConfig",
+    "SiteQualityConfig",
+    "BackOfficeConfig",
     "Config",
 ]
 
@@ -413,6 +419,55 @@ class FuturesConfig(Section):
     shocks: list[Shock] = Field([], max_length=100)
 
 
+class ReceptionConfig(Section):
+    """Reception levels: first-level sites resolve a share of requests and orient the rest.
+
+    A need of one of ``types`` served at a site of a ``first_level`` group is resolved there
+    with probability ``resolve_share`` (per type, else ``default_resolve_share``; times the
+    site's quality when ``site_quality.affects`` includes the resolution); otherwise it is
+    *oriented*: it stays pending as a second-level request that only sites of the
+    ``second_level`` groups serve, from ``delay_weeks`` later, within ``tolerance_factor`` ×
+    the type's tolerance. Off while ``first_level`` is empty.
+    """
+
+    first_level: list[Name] = Field([], max_length=100)
+    second_level: list[Name] = Field([], max_length=100)
+    types: TypeList = []
+    resolve_share: dict[Name, Share] = {}
+    default_resolve_share: Share = 0.7
+    delay_weeks: Count(1, 52) = 1
+    tolerance_factor: Real(1.0, 5.0) = 1.0
+
+
+class SiteQualityConfig(Section):
+    """Site quality by local dynamism: pooled sites are not all equally good.
+
+    Each site of the ``groups`` draws once a dynamism index ``q = exp(σ z)`` (``z`` standard
+    normal, stream ``site_quality``), normalised to mean 1 over those sites; ``affects`` says
+    whether it multiplies their capacity (the group's total kept), their first-level
+    resolution share (capped at 1), or both. Neutral while ``dynamism_sd`` is 0.
+    """
+
+    groups: list[Name] = Field([], max_length=100)
+    dynamism_sd: Real(0.0, 3.0) = 0.0
+    affects: Literal["capacity", "resolution", "both"] = "both"
+
+
+class BackOfficeConfig(Section):
+    """A back office shared by the sites of the ``pooled`` groups (economies of scale).
+
+    A standalone site pays its own back office: ``share`` of its capacity cost. Pooled sites
+    pay instead one shared back office, ``fixed_cost_per_week + (1 − marginal_saving) ×
+    share × their capacity cost``, so its cost per contact falls with the pooled volume.
+    Off while ``pooled`` is empty.
+    """
+
+    pooled: list[Name] = Field([], max_length=100)
+    share: Share = 0.3
+    fixed_cost_per_week: Real(0.0, COST) = 1500.0
+    marginal_saving: Share = 0.4
+
+
 def _default_services() -> dict[str, ServiceType]:
     return {
         "social": ServiceType(
@@ -468,6 +523,24 @@ def _default_sites() -> dict[str, SiteGroup]:
     }
 
 
+EDIT_ACTIONS = ("add_site", "remove_site", "module", "mobile_base")
+"""What a dated edit does at its commune (see :mod:`softsim.edits`)."""
+
+
+class Edit(Section):
+    """One dated edit of the territory: an actor placed at (or removed from) a commune.
+
+    ``commune`` is the commune's code (INSEE code on a real territory, the generator's id
+    otherwise); ``group`` names the site group of a site edit (default: the first group
+    with sites). Week 0 is the initial placement.
+    """
+
+    week: Weeks = 0
+    action: Literal[EDIT_ACTIONS]
+    commune: str = Field(min_length=1, max_length=20)
+    group: Name | None = None
+
+
 class Config(Section):
     """All parameters of one run (a scenario, resolved: no ``extends`` is left)."""
 
@@ -492,6 +565,10 @@ class Config(Section):
     budget: BudgetConfig = BudgetConfig()
     priorities: PrioritiesConfig = PrioritiesConfig()
     futures: FuturesConfig = FuturesConfig()
+    reception: ReceptionConfig = ReceptionConfig()
+    site_quality: SiteQualityConfig = SiteQualityConfig()
+    back_office: BackOfficeConfig = BackOfficeConfig()
+    edits: list[Edit] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
@@ -521,7 +598,27 @@ class Config(Section):
                     f"(expected < {self.weeks} weeks)"
                 )
         self._check_need_rates()
+        self._check_edits()
         return self
+
+    @model_validator(mode="after")
+    def _network_checks(self) -> Self:
+        check_network(self)
+        return self
+
+    def _check_edits(self) -> None:
+        for i, e in enumerate(self.edits):
+            if e.week >= self.weeks:
+                raise ValueError(
+                    f"edits.{i}.week: {e.week} is after the horizon (expected < {self.weeks} weeks)"
+                )
+            if e.group is not None and e.action not in ("add_site", "remove_site"):
+                raise ValueError(f"edits.{i}.group: only a site edit names a group")
+            if e.group is not None and e.group not in self.sites:
+                raise ValueError(
+                    f"edits.{i}.group: unknown site group {e.group!r} "
+                    f"(expected one of {', '.join(self.sites)})"
+                )
 
     def _check_need_rates(self) -> None:
         growth = max(1.0, (1.0 + self.futures.need_growth_per_year) ** self.simulation.years)

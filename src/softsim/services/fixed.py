@@ -17,6 +17,7 @@ class FixedSite(FixedAgent):
         capacity: Contacts it can handle per week (all its types together).
         slots: Opening slot mask.
         weekly_cost: Running cost per week (fixed part + cost of the capacity).
+        quality: Its quality by local dynamism (1 unless ``site_quality`` spreads it).
     """
 
     def __init__(
@@ -37,3 +38,4 @@ class FixedSite(FixedAgent):
         self.capacity = capacity
         self.slots = slots
         self.weekly_cost = weekly_cost
+        self.quality = 1.0
