@@ -21,6 +21,7 @@ from softsim.texts import DEFAULT_LANG, flat
 __all__ = [
     "KINDS",
     "MECHANISM_SOURCES",
+    "OTHER_PHASES",
     "PHASE_MECHANISMS",
     "explain",
     "explainable",
@@ -32,6 +33,7 @@ KINDS: tuple[str, ...] = ("scenario", "mechanism", "metric")
 """What can be explained, in the order ``softsim explain`` lists them."""
 
 PHASE_MECHANISMS: dict[str, tuple[str, ...]] = {
+    "edits": (),
     "futures": ("futures", "budget", "digital", "mobile"),
     "needs": ("needs",),
     "options": ("digital", "transport"),
@@ -43,7 +45,14 @@ PHASE_MECHANISMS: dict[str, tuple[str, ...]] = {
 }
 """The mechanisms at work in each phase of :data:`~softsim.schedule.SCHEDULE` (docs/odd.md §3):
 budget and rollout in ``futures``, bus stops chosen there too; orientation, skills gained by
-mediation and abandonment in ``outcomes``. ``record`` only writes the week's counters."""
+mediation and abandonment in ``outcomes``. Two phases are no mechanism of the model
+(:data:`OTHER_PHASES`)."""
+
+OTHER_PHASES: dict[str, str] = {
+    "edits": "applies the scenario's dated edits, the room's decisions (docs/workshop.md)",
+    "record": "writes the week's counters into the series",
+}
+"""Phases that carry out decisions or bookkeeping rather than a mechanism of the model."""
 
 MECHANISM_SOURCES: dict[str, str] = {
     "needs": "docs/odd.md §7.1, §7.2",
