@@ -259,3 +259,22 @@ def test_metric_directions_are_those_of_the_registry():
     from softsim.analysis import DEFAULT_METRICS
 
     assert [reg.get(k).direction for k in DEFAULT_METRICS] == ["higher", "lower", "lower"]
+
+
+def test_noise_floor_of_replicates_names_a_null_lever_in_a_noisy_model(tmp_path, capsys):
+    sweep = sweep_file(tmp_path, "kind = \"morris\"\nsamples = 30",
+                       {"services.social.awareness": "range = [0.0, 1.0]",
+                        "orchestrator.data_quality": "range = [0.0, 1.0]"},
+                       extra="replicates = 4\ncommon_random_numbers = false")
+    noise = np.random.default_rng(11)
+    out = fake_store(tmp_path, sweep, lambda p: {
+        "gini": p["services.social.awareness"] + noise.normal(0.0, 0.05)})
+    code, _, err = analyze(capsys, out, "--morris", "--metrics", "gini")
+    assert code == 0, err
+    t = pd.read_csv(out / "analysis-morris" / "indices.csv").set_index("parameter")
+    # the noise of a mean of 4 runs (sd 0.05 / 2) over the step 2/3, as documented
+    delta = 4 / (2 * 3)
+    floor = math.sqrt(2 * 0.05 ** 2 / 4) * math.sqrt(2 / math.pi) / delta
+    assert t["noise_floor"].iloc[0] == pytest.approx(floor, rel=0.25)
+    assert t.loc["orchestrator.data_quality", "null"]
+    assert not t.loc["services.social.awareness", "null"]

@@ -138,8 +138,9 @@ def sensitivity_analysis(plan: SweepPlan, runs: pd.DataFrame, kind: str,
                "interactions or non-linearity)")
               + " of each parameter, on the mean over replicates of each design point; "
               "± the half-width of the 95 % bootstrap interval. *null*: the interval of "
-              + ("ST" if kind == "sobol" else "μ*") + " reaches 0 (the lever's effect is "
-              "indistinguishable from zero).", ""]
+              + ("ST" if kind == "sobol" else "μ*") + " reaches the noise floor (what "
+              "replicate noise alone gives a parameter without effect; 0 with a single "
+              "replicate): the lever's effect is indistinguishable from zero.", ""]
     figures = {}
     out = []
     for (scenario, future), sub in table.groupby(["scenario", "future"], sort=False):
@@ -151,8 +152,12 @@ def sensitivity_analysis(plan: SweepPlan, runs: pd.DataFrame, kind: str,
                 lines.append(f"| `{r['parameter']}` | {r[a]:.3f} ± {r[conf_a]:.3f} | "
                              f"{r[b]:.3f}{cb} | {'null' if r['null'] else ''} |")
             null = t.loc[t["null"], "parameter"].tolist()
-            lines += ["", ("Indistinguishable from zero: " + ", ".join(f"`{p}`" for p in null)
-                           + ".") if null else "No parameter is indistinguishable from zero.", ""]
+            floor = f"Noise floor: {t['noise_floor'].iloc[0]:.3g}" + (
+                " (one replicate: replicate noise not measured)."
+                if plan.spec.replicates == 1 else ".")
+            verdict = ("Indistinguishable from zero: " + ", ".join(f"`{p}`" for p in null) + "."
+                       if null else "No parameter is indistinguishable from zero.")
+            lines += ["", floor, "", verdict, ""]
             out.append(f"{scenario} × {future}, {key}: " + ", ".join(
                 f"{r['parameter']} {r[b if kind == 'sobol' else a]:.3f}"
                 + (" (null)" if r["null"] else "") for _, r in t.iterrows()))
