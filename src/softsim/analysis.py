@@ -224,8 +224,8 @@ def prim_analysis(plan: SweepPlan, runs: pd.DataFrame, condition: Condition, *,
         out.append(f"box {k}: coverage {s['coverage']:.2f}, density {s['density']:.2f}, "
                    f"mass {s['mass']:.2f}")
         for _, r in b.limits.iterrows():
-            box = r["values"] or f"[{r['low']:g}, {r['high']:g}]"
-            full = "" if r["values"] else f"[{r['min']:g}, {r['max']:g}]"
+            box = r["values"] or f"[{r['low']:.3g}, {r['high']:.3g}]"
+            full = "" if r["values"] else f"[{r['min']:.3g}, {r['max']:.3g}]"
             lines.append(f"| `{r['input']}` | {box} | {full} |")
             out.append(f"  {r['input']}: {box}")
         if b.limits.empty:

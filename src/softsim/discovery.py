@@ -219,8 +219,8 @@ def box_figure(boxes: list[PrimBox]):
         span = (r["max"] - r["min"]) or 1.0
         lo, hi = (r["low"] - r["min"]) / span, (r["high"] - r["min"]) / span
         ax.barh(i, hi - lo, left=lo, color=f"C{k}")
-        ax.text(lo, i, f"{r['low']:g} ", ha="right", va="center", fontsize=7)
-        ax.text(hi, i, f" {r['high']:g}", ha="left", va="center", fontsize=7)
+        ax.text(lo, i, f"{r['low']:.3g} ", ha="right", va="center", fontsize=7)
+        ax.text(hi, i, f" {r['high']:.3g}", ha="left", va="center", fontsize=7)
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlim(-0.15, 1.15)
     ax.set_xlabel("share of the input's explored range")
