@@ -278,3 +278,27 @@ def test_noise_floor_of_replicates_names_a_null_lever_in_a_noisy_model(tmp_path,
     assert t["noise_floor"].iloc[0] == pytest.approx(floor, rel=0.25)
     assert t.loc["orchestrator.data_quality", "null"]
     assert not t.loc["services.social.awareness", "null"]
+
+
+def test_robustness_of_a_real_sweep_of_tiny_runs(tmp_path, capsys):
+    from softsim.sweep_run import run_sweep
+
+    sweep = sweep_file(
+        tmp_path, 'kind = "grid"',
+        {"orchestrator.review_weeks": "values = [1, 8]",
+         "futures.need_growth_per_year": "values = [0.0, 0.2]"},
+        scenarios='["hard", "soft"]', futures='["none", "trend"]',
+        extra='set = ["territory.population = 400", "territory.n_communes = 6", '
+              '"simulation.years = 1", "simulation.weeks_per_year = 8"]')
+    result = run_sweep(load_sweep(sweep), tmp_path / "runs", write_report=False)
+    assert result.progress.done == 16
+    code, stdout, err = analyze(capsys, tmp_path / "runs", "--robustness", "--satisfice",
+                                "coverage_latent>=0.3")
+    assert code == 0, err
+    assert err == ""
+    t = pd.read_csv(tmp_path / "runs" / "analysis-robustness" / "strategies.csv")
+    regret = pd.read_csv(tmp_path / "runs" / "analysis-robustness" / "regret.csv")
+    assert len(t) == 4 and len(regret) == 4 * 4 * 3
+    # in each future and metric some strategy is the best: its regret there is zero
+    assert (regret.groupby(["world", "metric"])["regret"].min() == 0).all()
+    assert (regret["regret"] >= 0).all()

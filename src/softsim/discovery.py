@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import operator
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,15 +152,21 @@ def discover(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, max_boxes:
     Raises:
         SoftsimError: No run, or every run, is of interest (there is nothing to discover).
     """
-    import logging
-
-    from ema_workbench.analysis import prim
-
     y = np.asarray(y, bool)
     if not y.any() or y.all():
         raise SoftsimError(f"{int(y.sum())} of {len(y)} runs meet the condition: PRIM needs "
                            "some runs that do and some that do not")
-    logging.getLogger("EMA").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        # EMA Workbench warns that the optional ipyparallel is absent, and pandas that PRIM
+        # uses a deprecated keyword: neither concerns the result
+        warnings.simplefilter("ignore")
+        return _discover(x, y, density, max_boxes, mass_min)
+
+
+def _discover(x: pd.DataFrame, y: np.ndarray, density: float, max_boxes: int,
+              mass_min: float) -> list[PrimBox]:
+    from ema_workbench.analysis import prim
+
     p = prim.Prim(x, y.astype(int), mass_min=mass_min)
     boxes: list[PrimBox] = []
     for _ in range(max_boxes):
