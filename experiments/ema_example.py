@@ -4,7 +4,7 @@
 
 ``softsim.ema.model("soft")`` is an ordinary EMA Workbench model: ``perform_experiments``
 samples futures (the trends of docs/analysis.md) and strategies (the channel shares of the
-budget, the orchestrator's review period, its data quality, on-demand transport), and EMA's
+budget, the orchestrator's review period and its data quality), and EMA's
 own PRIM finds the futures and strategies where coverage of latent needs falls below its
 median. Runs at 2 % of the population over one year (about a second a run); prints the
 experiments' outcomes and the first PRIM box. Writes nothing.

@@ -78,3 +78,18 @@ def test_the_core_does_not_import_ema_workbench():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_optimize_searches_the_levers(tmp_path):
+    from softsim.ema import model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import optimize
+
+    m = model("soft", fixed=TINY, shocks=False, outcomes=["coverage_latent", "gini"])
+    front, _ = optimize(m, nfe=40, searchover="levers", epsilons=[0.01, 0.01], rng=1,
+                        filename="front.tar.gz", directory=str(tmp_path))
+    assert len(front) >= 1
+    assert {"coverage_latent", "gini", "budget.mix.sites"} <= set(front.columns)
+    assert np.isfinite(front[["coverage_latent", "gini"]].to_numpy()).all()

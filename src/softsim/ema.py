@@ -43,9 +43,9 @@ future's rates: needs +2 %/year, budget −3 %/year, volunteering −2 %/year, r
 SCENARIO_LEVERS = {
     "orchestrator.review_weeks": ("int", (1, 12)),
     "orchestrator.data_quality": ("real", (0.2, 1.0)),
-    "transport.tad": ("cat", ("none", "villages", "all")),
 }
-"""Scenario keys offered as levers besides the mix (the ranges of ``configs/sweeps/``)."""
+"""Scenario keys offered as levers besides the mix (the ranges of ``configs/sweeps/``).
+Numeric only: EMA Workbench 3.0's ``optimize`` fails on a categorical lever."""
 
 DEFAULT_OUTCOMES = ("coverage_latent", "gini", "theil_between_communes", "cost_per_served",
                     "budget_spent_share")
@@ -177,9 +177,7 @@ def model(base: str = "soft", *, fixed: list[str] | tuple[str, ...] = (), seed: 
     levers = [RealParameter(f"budget.mix.{c}", 0.0, 1.0) for c in CHANNELS] if mix else []
     for k in chosen:
         kind, spec = SCENARIO_LEVERS[k]
-        levers.append(IntegerParameter(k, *spec) if kind == "int" else
-                      RealParameter(k, *spec) if kind == "real" else
-                      CategoricalParameter(k, list(spec)))
+        levers.append(IntegerParameter(k, *spec) if kind == "int" else RealParameter(k, *spec))
     m.levers = levers
     m.outcomes = [ScalarOutcome(k, kind=_KIND[reg.get(k).direction]) for k in outcomes]
     m.constants = [Constant("base", base), Constant("fixed", tuple(fixed)),
