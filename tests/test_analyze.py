@@ -302,3 +302,18 @@ def test_robustness_of_a_real_sweep_of_tiny_runs(tmp_path, capsys):
     # in each future and metric some strategy is the best: its regret there is zero
     assert (regret.groupby(["world", "metric"])["regret"].min() == 0).all()
     assert (regret["regret"] >= 0).all()
+
+
+def test_prim_finds_two_planted_boxes_one_after_the_other():
+    from softsim.discovery import discover
+
+    rng = np.random.default_rng(8)
+    x = pd.DataFrame({"a": rng.random(1500), "b": rng.random(1500)})
+    y = (((x["a"] > 0.5) & (x["b"] < 0.4)) | ((x["a"] < 0.2) & (x["b"] > 0.8))).to_numpy()
+    boxes = discover(x, y, density=0.95)
+    assert len(boxes) == 2
+    first, second = (b.limits.set_index("input") for b in boxes)
+    assert boxes[0].stats["density"] >= 0.95
+    assert abs(first.loc["a", "low"] - 0.5) < 0.05 and abs(first.loc["b", "high"] - 0.4) < 0.05
+    # the second box holds 4 % of the runs: PRIM stops peeling at a mass of 5 %
+    assert abs(second.loc["a", "high"] - 0.2) < 0.05 and 0.7 < second.loc["b", "low"] <= 0.8

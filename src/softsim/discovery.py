@@ -179,12 +179,12 @@ def _discover(x: pd.DataFrame, y: np.ndarray, density: float, max_boxes: int,
         box.select(chosen)
         boxes.append(PrimBox(traj[["coverage", "density", "mass", "res_dim"]].copy(), chosen,
                              _limits(box.box_lims[chosen], p.box_init, p.x)))
-        if traj.loc[chosen, "density"] < density or p.y[p.yi_remaining].sum() == 0:
+        if traj.loc[chosen, "density"] < density:
             break
-        remaining = np.ones(len(y), bool)
-        for b in p._boxes:
-            remaining[b.yi] = False
-        if not y[remaining].any():
+        outside = np.ones(len(y), bool)
+        for b in p._boxes:  # the runs inside the chosen boxes (EMA keeps them there)
+            outside[b.yi] = False
+        if not y[outside].any():
             break
     return boxes
 
