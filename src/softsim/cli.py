@@ -1,4 +1,4 @@
-"""The ``softsim`` command line: run, compare, sweep, territory show, scenarios, demo.
+"""The ``softsim`` command line: run, compare, sweep, analyze, territory show, scenarios, demo.
 
 User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
 print one line and exit with code 2, without a traceback and without writing anything; they are
@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
     _sweep_parser(sub)
+    from softsim.analysis_cli import add_parser as _analyze_parser
+
+    _analyze_parser(sub)
 
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
@@ -493,6 +496,12 @@ def _sweep_status(folder: Path, console: Console) -> int:
     return 0
 
 
+def _cmd_analyze(args, console: Console) -> int:
+    from softsim.analysis_cli import run_command
+
+    return run_command(args, console)
+
+
 def _cmd_territory(args, console: Console) -> int:
     from softsim.config import load_config
     from softsim.rng import SeedTree
@@ -559,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": _cmd_run,
         "compare": _cmd_compare,
         "sweep": _cmd_sweep,
+        "analyze": _cmd_analyze,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,

@@ -152,6 +152,8 @@ class SweepSpec(_Model):
             and futures (paired differences); otherwise each run has its own seed.
         set: Fixed ``section.key=value`` overrides applied to every run, before the parameters.
         design: The experiment design.
+        uncertainties: Swept parameters that describe the future rather than a choice (for
+            ``softsim analyze --robustness``; parameters under ``futures.`` always do).
     """
 
     name: str = Field("", max_length=200)
@@ -164,6 +166,15 @@ class SweepSpec(_Model):
     common_random_numbers: bool = True
     set: list[str] = []
     design: Design = Design()
+    uncertainties: list[str] = []
+
+    @model_validator(mode="after")
+    def _uncertainties_swept(self) -> SweepSpec:
+        for name in self.uncertainties:
+            if name not in self.parameters:
+                raise ValueError(f"{name!r} is not a swept parameter (expected one of "
+                                 f"[parameters.*])")
+        return self
 
 
 @dataclass(frozen=True)
