@@ -16,7 +16,8 @@ each, every (commune j, slot class s) is scored by the observed unmet demand of 
 module's capacity over the review period, divided by the module's cost over the period plus the
 reconfiguration cost of going there. The module takes the best-scoring configuration it can pay
 for from the reconfiguration reserve, and the demand it covers is removed from the observed map
-before the next module chooses (so two modules do not chase the same demand).
+before the next module chooses (so two modules do not chase the same demand). Under a CO₂ cap
+(:mod:`softsim.co2cap`) a move must also fit in the km allowance left.
 """
 
 from __future__ import annotations
