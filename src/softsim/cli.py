@@ -281,6 +281,15 @@ def _summary_tables(summary: dict, console: Console) -> None:
     for g, row in summary["groups"].items():
         gt.add_row(g, *(_fmt(row[c]) for c in cols))
     console.print(gt)
+    if summary.get("objectives"):
+        ot = Table(title="objectives")
+        for c in ("objective", "metric", "target", "value", "met"):
+            ot.add_column(c, justify="left" if c in ("objective", "metric") else "right")
+        sign = {"at_least": "≥ ", "at_most": "≤ "}
+        for name, o in summary["objectives"].items():
+            ot.add_row(name, o["metric"], sign[o["direction"]] + _fmt(o["target"]),
+                       _fmt(o["value"]), "yes" if o["met"] else "no")
+        console.print(ot)
 
 
 def _cmd_run(args, console: Console) -> int:
@@ -384,6 +393,7 @@ def _cmd_compare(args, console: Console) -> int:
         plt.close("all")
     if not args.quiet:
         _comparison_table(result.table, console)
+        _objectives_table(result.objectives, console)
     console.print(f"report written to {out}/report.md", highlight=False)
     return 0
 
@@ -403,6 +413,20 @@ def _comparison_table(table, console: Console) -> None:
             ci_text = f" ±{reg.format_value(x, ci)}" if ci == ci else ""
             cells.append(reg.format_value(x, mean) + ci_text)
         t.add_row(row["scenario"], *cells)
+    console.print(t)
+
+
+def _objectives_table(table, console: Console) -> None:
+    if table is None or table.empty:
+        return
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    t = Table(title="objectives (replicates meeting the target)")
+    t.add_column("objective")
+    for s in scenarios:
+        t.add_column(s, justify="right")
+    for label, sub in table.groupby("objective", sort=False):
+        cells = {r.scenario: f"{r.met} of {r.replicates}" for r in sub.itertuples()}
+        t.add_row(label, *(cells[s] for s in scenarios))
     console.print(t)
 
 
