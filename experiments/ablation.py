@@ -95,6 +95,13 @@ MECHANISMS = (
               "cost_per_served", "lower", enable=(
                   "back_office.pooled=['social_offices', 'employment_agencies', "
                   "'health_insurance', 'town_services']",)),
+    Mechanism("accessibility", "priority by accessibility (weight 2 beyond 45 min)", (), (),
+              "group:rural", "higher", enable=("priorities.accessibility=1",)),
+    Mechanism("info_ramp", "information ramp-up over 8 years (a limit: raises non-take-up)",
+              (), (), "non_take_up", "higher",
+              enable=("information.years_to_full_effect=8",)),
+    Mechanism("co2_cap", "CO2 cap on module moves and bus tours (50 kg a week)", (), (),
+              "co2_tonnes", "lower", enable=("orchestrator.co2_cap_kg_per_week=50",)),
 )
 
 DIAGNOSTICS = ("coverage_latent", "abandonment", "group:workers", "capacity_offered",

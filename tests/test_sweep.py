@@ -147,6 +147,23 @@ def test_the_same_file_gives_the_same_design(tmp_path):
     assert load_sweep(path).points == load_sweep(path).points
 
 
+def test_the_remainder_share_takes_what_the_swept_shares_leave(tmp_path):
+    path = write(tmp_path, 'scenarios = ["soft"]\nremainder = "budget.mix.sites"\n'
+                 '[parameters."budget.mix.modules"]\nvalues = [0.1, 0.3]\n'
+                 '[parameters."budget.mix.bus"]\nvalues = [0.05, 0.2]\n'
+                 '[parameters."orchestrator.review_weeks"]\nvalues = [2]\n')
+    plan = load_sweep(path)
+    plan.check()
+    seen = set()
+    for i in range(plan.n_runs):
+        o = dict(x.split("=", 1) for x in plan.run(i).overrides)
+        seen.add((o["budget.mix.modules"], o["budget.mix.bus"], o["budget.mix.sites"]))
+    # by hand: soft keeps mobile 0.11, tad 0.03, information 0.01 (0.15 in all), so
+    # sites = 0.85 - modules - bus (the review period is not a share)
+    assert {(m, b, round(float(s), 12)) for m, b, s in seen} == {
+        ("0.1", "0.05", 0.7), ("0.1", "0.2", 0.55), ("0.3", "0.05", 0.5), ("0.3", "0.2", 0.35)}
+
+
 def test_bundled_sweeps_are_valid():
     for path in sorted(sweeps_dir().glob("*.toml")):
         plan = load_sweep(path)
@@ -186,6 +203,18 @@ def test_plan_prints_size_and_first_runs_and_writes_nothing(tmp_path, capsys, mo
         ('scenarios = ["hard"]\n[design]\nkind = "lhs"\n'
          '[parameters."services.social.awareness"]\nrange = [0.1, 0.2]', "design.samples"),
         ('scenarios = ["hard"]\n[design]\nkind = "factorial"', "design.kind"),
+        ('scenarios = ["soft"]\nremainder = "budget.mix.sites"\n'
+         '[parameters."budget.mix.modules"]\nrange = [0.0, 0.7]\n'
+         '[parameters."budget.mix.bus"]\nrange = [0.0, 0.4]',
+         "can sum to 1.1 (expected at most 1"),
+        ('scenarios = ["soft"]\nremainder = "budget.mix.sites"\n'
+         '[parameters."budget.mix.modules"]\nvalues = [0.0, 0.6]\n'
+         '[parameters."budget.mix.bus"]\nvalues = [0.0, 0.3]',
+         "with soft's other shares (0.15) the swept shares can sum to 1.05"),
+        ('scenarios = ["soft"]\nremainder = "budget.mix.sites"\n'
+         '[parameters."budget.mix.sites"]\nrange = [0.0, 0.5]', "is also swept"),
+        ('scenarios = ["soft"]\nremainder = "budget.mix.sites"\n'
+         '[parameters."orchestrator.review_weeks"]\nrange = [1, 4]', "no swept parameter"),
     ],
 )
 def test_bad_sweep_file_is_one_line_exit_2_nothing_written(tmp_path, capsys, body, needle):

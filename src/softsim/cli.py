@@ -1,4 +1,4 @@
-"""The ``softsim`` command line: run, compare, sweep, territory show, scenarios, demo.
+"""The ``softsim`` command line: run, compare, sweep, analyze, territory show, scenarios, demo.
 
 User errors (bad scenario, bad field, bad territory, an output path that cannot be written)
 print one line and exit with code 2, without a traceback and without writing anything; they are
@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
     _sweep_parser(sub)
+    from softsim.analysis_cli import add_parser as _analyze_parser
+
+    _analyze_parser(sub)
 
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
@@ -282,6 +285,15 @@ def _summary_tables(summary: dict, console: Console) -> None:
     for g, row in summary["groups"].items():
         gt.add_row(g, *(_fmt(row[c]) for c in cols))
     console.print(gt)
+    if summary.get("objectives"):
+        ot = Table(title="objectives")
+        for c in ("objective", "metric", "target", "value", "met"):
+            ot.add_column(c, justify="left" if c in ("objective", "metric") else "right")
+        sign = {"at_least": "≥ ", "at_most": "≤ "}
+        for name, o in summary["objectives"].items():
+            ot.add_row(name, o["metric"], sign[o["direction"]] + _fmt(o["target"]),
+                       _fmt(o["value"]), "yes" if o["met"] else "no")
+        console.print(ot)
 
 
 def _cmd_run(args, console: Console) -> int:
@@ -385,6 +397,7 @@ def _cmd_compare(args, console: Console) -> int:
         plt.close("all")
     if not args.quiet:
         _comparison_table(result.table, console)
+        _objectives_table(result.objectives, console)
     console.print(f"report written to {out}/report.md", highlight=False)
     return 0
 
@@ -404,6 +417,20 @@ def _comparison_table(table, console: Console) -> None:
             ci_text = f" ±{reg.format_value(x, ci)}" if ci == ci else ""
             cells.append(reg.format_value(x, mean) + ci_text)
         t.add_row(row["scenario"], *cells)
+    console.print(t)
+
+
+def _objectives_table(table, console: Console) -> None:
+    if table is None or table.empty:
+        return
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    t = Table(title="objectives (replicates meeting the target)")
+    t.add_column("objective")
+    for s in scenarios:
+        t.add_column(s, justify="right")
+    for label, sub in table.groupby("objective", sort=False):
+        cells = {r.scenario: f"{r.met} of {r.replicates}" for r in sub.itertuples()}
+        t.add_row(label, *(cells[s] for s in scenarios))
     console.print(t)
 
 
@@ -497,6 +524,12 @@ def _sweep_status(folder: Path, console: Console) -> int:
     return 0
 
 
+def _cmd_analyze(args, console: Console) -> int:
+    from softsim.analysis_cli import run_command
+
+    return run_command(args, console)
+
+
 def _cmd_territory(args, console: Console) -> int:
     from softsim.config import load_config
     from softsim.rng import SeedTree
@@ -570,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": _cmd_run,
         "compare": _cmd_compare,
         "sweep": _cmd_sweep,
+        "analyze": _cmd_analyze,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,

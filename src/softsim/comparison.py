@@ -158,11 +158,17 @@ def scenario_paragraph(name: str, description: str, diff: dict, reference: str) 
 
 
 def report_markdown(
-    settings: dict, table: pd.DataFrame, paragraphs: list[str], figures: list[str]
+    settings: dict,
+    table: pd.DataFrame,
+    paragraphs: list[str],
+    figures: list[str],
+    objectives: pd.DataFrame | None = None,
 ) -> str:
     """The text of report.md: settings, the table, the figures and one paragraph a scenario.
 
     ``figures`` are file stems under ``figures/``; with none, the report has no figure section.
+    ``objectives`` (see :func:`softsim.objectives.objectives_table`) adds a table of the
+    objectives met per scenario; without any, the report has no objectives section.
     """
     lines = ["# Scenario comparison", ""]
     lines += [f"- **{k}**: {v}" for k, v in settings.items()]
@@ -175,6 +181,18 @@ def report_markdown(
     ]
     lines += ["## Headline", "", markdown_table(table, list(HEADLINE)), ""]
     lines += ["## Full table", "", markdown_table(table), ""]
+    if objectives is not None and not objectives.empty:
+        from softsim.objectives import objectives_markdown
+
+        lines += [
+            "## Objectives",
+            "",
+            "Every scenario is judged on every objective stated by any of them: in how many "
+            "replicates its run meets the target (an undefined value does not).",
+            "",
+            objectives_markdown(objectives),
+            "",
+        ]
     if figures:
         lines += ["## Figures", ""]
         lines += [f"![{name}](figures/{name}.png)" for name in figures]
@@ -203,6 +221,8 @@ class Comparison:
             reference, for every scenario but the reference.
         settings: The settings listed at the top of the report.
         paragraphs: One generated paragraph per scenario, the reference first.
+        objectives: Per objective and scenario, the replicates meeting it (see
+            :func:`softsim.objectives.objectives_table`; empty without objectives).
     """
 
     configs: tuple[Config, ...]
@@ -214,6 +234,7 @@ class Comparison:
     differences: dict[str, dict[str, tuple[float, float]]]
     settings: dict
     paragraphs: tuple[str, ...]
+    objectives: pd.DataFrame | None = None
 
     @property
     def order(self) -> list[str]:
@@ -231,7 +252,9 @@ class Comparison:
 
     def report(self, figures: Sequence[str] = ()) -> str:
         """The text of report.md, linking ``figures/<name>.png`` for each name given."""
-        return report_markdown(self.settings, self.table, list(self.paragraphs), list(figures))
+        return report_markdown(
+            self.settings, self.table, list(self.paragraphs), list(figures), self.objectives
+        )
 
     def figures(self) -> dict:
         """Draw the report's figures: ``{file stem: matplotlib Figure}`` (close them after)."""
@@ -303,6 +326,7 @@ def compare(
             raised before any simulation.
     """
     from softsim.experiment import run_replicates
+    from softsim.objectives import objectives_table
 
     if replicates < 1:
         raise SoftsimError(f"replicates: expected an integer of at least 1, got {replicates}")
@@ -338,4 +362,5 @@ def compare(
         differences=differences,
         settings=settings,
         paragraphs=tuple(paragraphs),
+        objectives=objectives_table(configs, results),
     )

@@ -18,6 +18,7 @@ from softsim import metrics as m
 from softsim.groups import GROUP_LABELS
 
 __all__ = [
+    "GROUP_FIELDS",
     "HEADLINE",
     "INEQUALITY_KEYS",
     "METRICS",
@@ -27,6 +28,7 @@ __all__ = [
     "contract_keys",
     "format_value",
     "get",
+    "objective_metric",
 ]
 
 INEQUALITY_KEYS = (
@@ -55,6 +57,8 @@ class RunTotals:
         access: Per service type, the share of residents within 20 and 30 minutes.
         travel_hist: Needs served in person by whole minute of travel (0-300).
         budget_capped: Whether the run had a budget.
+        reception_max_min: Car minutes from the farthest inhabited commune to its nearest
+            fixed or delegated site (NaN when there is none).
     """
 
     counts: dict[str, int]
@@ -63,6 +67,7 @@ class RunTotals:
     access: dict[str, dict[str, float]]
     travel_hist: np.ndarray
     budget_capped: bool
+    reception_max_min: float = float("nan")
 
     def total(self, name: str) -> float:
         """Sum of a weekly series over the run."""
@@ -239,6 +244,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("theil_between_share_communes", "Theil between-commune share", "share", "lower",
            _ineq("theil_between_share_communes"), compared=True,
            phrase="the between-commune share of inequality", short="Theil betw."),
+    Metric("reception_max_min", "farthest commune from a reception point (min)", "min",
+           "lower", lambda t: t.reception_max_min),
     Metric("theil_between_age_bands", "Theil T between age bands", "index", "lower",
            _ineq("theil_between_age_bands")),
     Metric("atkinson_0_5", "Atkinson (ε = 0.5)", "index", "lower", _ineq("atkinson_0_5")),
@@ -267,6 +274,40 @@ the share of the budget spent (equal money is what makes the comparison honest),
 then cost."""
 
 _BY_KEY = {x.key: x for x in METRICS}
+
+GROUP_FIELDS: tuple[str, ...] = (
+    "coverage_latent",
+    "coverage_expressed",
+    "non_take_up",
+    "abandonment",
+    "mean_travel_min",
+    "mean_fulfilment",
+    "gap_vs_rest",
+)
+"""Fields of a group's row (summary.json ``groups``) an objective may target."""
+
+_GROUP_UNITS = {"mean_travel_min": "min", "mean_fulfilment": "index"}
+_GROUP_DIRECTIONS = {"non_take_up": "lower", "abandonment": "lower", "mean_travel_min": "lower"}
+
+
+def objective_metric(key: str) -> Metric:
+    """The metric an objective names: a key of :data:`METRICS` or ``<group>.<field>``.
+
+    Raises:
+        ValueError: ``key`` is neither (one line saying what is expected).
+    """
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    group, _, field = key.partition(".")
+    if group in GROUP_LABELS and field in GROUP_FIELDS:
+        return Metric(key, f"{field.replace('_', ' ')}, {GROUP_LABELS[group]}",
+                      _GROUP_UNITS.get(field, "share"), _GROUP_DIRECTIONS.get(field, "higher"),
+                      group=group, field=field)
+    raise ValueError(
+        f"unknown metric {key!r} (expected a metric of docs/metrics.md, or <group>.<field> "
+        f"with a group among {', '.join(GROUP_LABELS)} and a field among "
+        f"{', '.join(GROUP_FIELDS)})"
+    )
 
 
 def get(key: str) -> Metric:

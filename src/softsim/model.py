@@ -13,8 +13,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from softsim.accessibility import accessibility_weight
 from softsim.allocation import DIGITAL, NONE, allocate
 from softsim.budget import Budget
+from softsim.co2cap import Co2Cap, cap_bus_km
 from softsim.config import Config, check_runnable, check_territory, scale_actors
 from softsim.costs import Activity, CostModel
 from softsim.demand import NeedArrivals, NeedPool
@@ -22,6 +24,7 @@ from softsim.edits import Editor
 from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
+from softsim.interoperability import Interoperability
 from softsim.orchestrator import Orchestrator, unmet_map
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents
@@ -118,8 +121,15 @@ class SoftTerritory(mesa.Model):
                 types.ids(cfg.modules.types, "modules.types"),
                 len(types),
                 seeds.generator("orchestrator"),
+                road_km=t.road_km,
             )
             if cfg.orchestrator.enabled
+            else None
+        )
+        cap = cfg.orchestrator.co2_cap_kg_per_week
+        self.co2_cap = (
+            Co2Cap(cap, cfg.orchestrator.review_weeks)
+            if cap is not None and (self.buses or self.orchestrator is not None)
             else None
         )
         self.awareness = Awareness(
@@ -129,6 +139,9 @@ class SoftTerritory(mesa.Model):
             t.n,
             seeds.generator("information"),
             cfg.simulation.weeks_per_year,
+        )
+        self.interoperability = Interoperability(
+            cfg.information.years_to_full_effect, cfg.simulation.weeks_per_year
         )
         self.arrivals = NeedArrivals(res, cfg)
         pb = cfg.population.broadband
@@ -232,6 +245,8 @@ class SoftTerritory(mesa.Model):
             d.rollout_per_1000_per_week * self.residents.n / 1000.0 * factor,
             d.connection_cost,
         )
+        if self.co2_cap is not None:
+            self.co2_cap.accrue()
         if self.buses:
             self._plan_buses(factor)
         providers = self._providers(factor, site_factor)
@@ -252,7 +267,11 @@ class SoftTerritory(mesa.Model):
             fixed = np.array([s.commune for s in self.sites], dtype=np.int64)
             ranking = t.car_min[:, fixed].min(axis=1) if len(fixed) else np.zeros(t.n, np.float32)
         stops = int(np.floor(self.cfg.bus.stops_per_week * factor + 1e-9))
+        before = dict(self.buses[0].last_visit) if self.co2_cap is not None else {}
         plan_bus_stops(self.buses, self.week, t, ranking, stops, self.cfg.bus.revisit_weeks)
+        if self.co2_cap is not None:  # the tours take their km from the CO2 allowance
+            cap = self.co2_cap
+            cap.spend(cap_bus_km(self.buses, t.road_km, cap.bank, before))
 
     def phase_needs(self) -> None:
         """Latent needs arise; aware residents express them, the others do not take them up."""
@@ -264,6 +283,8 @@ class SoftTerritory(mesa.Model):
             r, k, dig = np.concatenate([r, r2]), np.concatenate([k, k2]), np.concatenate([dig, d2])
         res = self.residents
         info = self.cfg.information.spending_per_1000_per_week * self.now.factor
+        if info > 0:  # the effect ramps up with the interoperability level built so far
+            info *= self.interoperability.build(self.now.factor)
         self.awareness.refresh(r, self.week, info)
         add_at(res.latent, r, 1)
         aware = ((res.awareness[r] >> k.astype(np.uint16)) & 1).astype(bool)
@@ -297,6 +318,13 @@ class SoftTerritory(mesa.Model):
         sa = now.sites
         u = self._rng_priority.random(len(pool))
         weight = self.types.weight[pool.type] * self.resident_weight[pool.resident]
+        if cfg.priorities.accessibility > 0:  # serve first those farthest from the type
+            res = self.residents
+            now.access_weight = accessibility_weight(
+                cfg.priorities, sa, self.territory, res.home[pool.resident],
+                res.car[pool.resident], pool.type,
+            )
+            weight = weight * now.access_weight
         key = np.log(u) / weight  # Efraimidis-Spirakis: weighted random order, largest first
         order = np.argsort(-key, kind="stable")
         if cfg.residents.priority == "oldest_first":
@@ -421,6 +449,8 @@ class SoftTerritory(mesa.Model):
         new = ~served & ~oriented & (pool.arrival == self.week)
         r, k = pool.resident[new], pool.type[new]
         weight = self.types.weight[k] * self.resident_weight[r]
+        if now.access_weight is not None:
+            weight = weight * now.access_weight[new]
         now.unmet = unmet_map(res, r, k, weight, t.n, len(self.types))
         self.reception.requeue(pool, oriented, self.week)
         pool.keep(~served)
@@ -447,7 +477,12 @@ class SoftTerritory(mesa.Model):
             o.record(self.now.unmet)
             if self.modules and (self.week + 1) % self.cfg.orchestrator.review_weeks == 0:
                 moves, retypes = o.moves, o.retypes
-                spent = o.review(self.modules, self.space, b.reserve, self.now.factor)
+                km_left = None if self.co2_cap is None else self.co2_cap.bank
+                spent = o.review(
+                    self.modules, self.space, b.reserve, self.now.factor, km_left=km_left
+                )
+                if self.co2_cap is not None:
+                    self.co2_cap.spend(o.last_move_km)
                 b.spend_reserve(spent)
                 w["reconfiguration_cost"] = spent
                 w["modules_moved"] = o.moves - moves

@@ -16,7 +16,8 @@ each, every (commune j, slot class s) is scored by the observed unmet demand of 
 module's capacity over the review period, divided by the module's cost over the period plus the
 reconfiguration cost of going there. The module takes the best-scoring configuration it can pay
 for from the reconfiguration reserve, and the demand it covers is removed from the observed map
-before the next module chooses (so two modules do not chase the same demand).
+before the next module chooses (so two modules do not chase the same demand). Under a CO₂ cap
+(:mod:`softsim.co2cap`) a move must also fit in the km allowance left.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Orchestrator:
         allowed_types: Type ids a module may offer (``modules.types``).
         n_types: Number of service types.
         rng: The ``orchestrator`` stream (observation noise).
+        road_km: Road km between communes (a move's km under a CO₂ cap).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Orchestrator:
         allowed_types: list[int],
         n_types: int,
         rng: np.random.Generator,
+        road_km: np.ndarray | None = None,
     ) -> None:
         self.allowed_types = np.isin(np.arange(n_types), allowed_types)
         self.cfg = cfg
@@ -81,6 +84,8 @@ class Orchestrator:
         self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
         self.moves = 0
         self.retypes = 0
+        self.road_km = road_km
+        self.last_move_km = 0.0
 
     @property
     def noise_sd(self) -> float:
@@ -102,7 +107,9 @@ class Orchestrator:
         noise = np.exp(self.rng.normal(-0.5 * sd * sd, sd, size=true.shape)) if sd > 0 else 1.0
         return (true * noise).astype(np.float32)
 
-    def review(self, modules: list, space, reserve: float, factor: float) -> float:
+    def review(
+        self, modules: list, space, reserve: float, factor: float, km_left: float | None = None
+    ) -> float:
         """Reconfigure the modules; returns the reconfiguration cost spent (≤ ``reserve``).
 
         Args:
@@ -110,7 +117,11 @@ class Orchestrator:
             space: The commune network (to find the destination cell).
             reserve: Money available for reconfiguration now.
             factor: Funding factor of module capacity.
+            km_left: Under a CO₂ cap, the road km the moves may drive in all (a move farther
+                than what is left is not an option); None: no cap. The km driven are left in
+                ``last_move_km``.
         """
+        self.last_move_km = 0.0
         u = self.observe()  # (n, K, 2)
         u[:, ~self.allowed_types, :] = 0.0  # modules can only be configured for these types
         n, k_types, _ = u.shape
@@ -138,6 +149,10 @@ class Orchestrator:
                 allowed = np.array([mask == module.slots for mask in SLOT_CLASSES])
                 value = np.where(allowed[None, :], value, -1.0)
             affordable = change <= reserve - spent
+            if km_left is not None:  # a move must fit in the CO2 allowance left
+                far = self.road_km[module.commune] > km_left - self.last_move_km
+                far[module.commune] = False
+                affordable &= ~far[:, None]
             score = np.where(affordable, value / (running + change), -1.0)
             j, s = np.unravel_index(int(np.argmax(score)), score.shape)
             # staying as it is (its own types and slots, no cost) is always an option
@@ -151,6 +166,8 @@ class Orchestrator:
                 space[int(j)], types, SLOT_CLASSES[s], self.mcfg.move_weeks, self.mcfg.retype_weeks
             )
             if what is not None:
+                if what == "move" and self.road_km is not None:
+                    self.last_move_km += float(self.road_km[here, int(j)])
                 spent += float(change[j, s])
                 self.moves += what == "move"
                 self.retypes += what == "retype"

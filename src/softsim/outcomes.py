@@ -102,6 +102,21 @@ def _nearest_site_minutes(model, sa: SiteArrays, k: int) -> np.ndarray:
     return np.where(res.car, car[res.home], nocar[res.home])
 
 
+def reception_max_min(model) -> float:
+    """Car minutes from the farthest inhabited commune to its nearest fixed or delegated site.
+
+    The standard "no commune more than 30 minutes from a reception point" reads this value;
+    NaN when the run has no fixed or delegated site.
+    """
+    t = model.territory
+    points = [s.commune for s in model.sites] + [int(c) for c in model.delegated]
+    if not points:
+        return float("nan")
+    nearest = t.car_min[:, np.unique(points)].min(axis=1)
+    inhabited = np.bincount(model.residents.home, minlength=t.n) > 0
+    return float(nearest[inhabited].max())
+
+
 def _inequality(f: np.ndarray, home: np.ndarray, age: np.ndarray) -> dict[str, float]:
     """The indices of :data:`~softsim.metric_registry.INEQUALITY_KEYS` of fulfilment ``f``."""
     if len(f) == 0:
@@ -156,6 +171,7 @@ def collect(model) -> Outcomes:
         access=access,
         travel_hist=model.travel_hist,
         budget_capped=model.budget.capped,
+        reception_max_min=reception_max_min(model),
     )
     metrics = {
         x.key: _count(x.compute(totals)) if x.unit == "count" else x.compute(totals)
@@ -247,6 +263,10 @@ def collect(model) -> Outcomes:
     }
     if model.editor.edits:  # what each edit did and what had to give for it
         summary["edits"] = model.editor.report()
+    if cfg.objectives:  # absent without objectives: summaries of other runs are unchanged
+        from softsim.objectives import evaluate
+
+        summary["objectives"] = evaluate(cfg.objectives, summary)
     return Outcomes(summary, ts, communes, groups_df, f, cfg, t)
 
 

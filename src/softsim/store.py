@@ -59,6 +59,7 @@ __all__ = [
     "remove_leftovers",
     "write_run",
     "write_comparison",
+    "write_analysis",
     "write_figure",
     "git_sha",
     "RUN_FILES",
@@ -433,6 +434,44 @@ def write_comparison(
                 "files": files,
             },
         )
+    return out.path
+
+
+def write_analysis(
+    target: Path,
+    markdown: str,
+    tables: dict,
+    figures: dict,
+    command: list[str] | None = None,
+    *,
+    unique: bool = False,
+) -> Path:
+    """Write an analysis folder (``softsim analyze``): ``analysis.md``, CSV tables, figures.
+
+    Args:
+        target: Folder to create (must not exist, or be empty).
+        markdown: The text of ``analysis.md``.
+        tables: ``{stem: DataFrame}`` written as ``<stem>.csv``.
+        figures: ``{name: matplotlib Figure}`` written as ``figures/<name>.png``.
+        command: The command line, recorded in the manifest.
+        unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
+
+    Returns:
+        The folder written.
+    """
+    from softsim import __version__
+
+    with atomic_dir(target, unique=unique) as out:
+        tmp = out.tmp
+        (tmp / "analysis.md").write_text(markdown + "\n", encoding="utf-8")
+        for stem, table in tables.items():
+            table.to_csv(tmp / f"{stem}.csv", index=False)
+        for name, fig in figures.items():
+            write_figure(fig, tmp / "figures" / f"{name}.png")
+        files = ["analysis.md", "manifest.json", *[f"{s}.csv" for s in tables],
+                 *[f"figures/{n}.png" for n in figures]]
+        _json(tmp / "manifest.json", {"softsim_version": __version__, "git_sha": git_sha(),
+                                      "command": command, "files": files})
     return out.path
 
 

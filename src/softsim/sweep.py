@@ -152,6 +152,11 @@ class SweepSpec(_Model):
             and futures (paired differences); otherwise each run has its own seed.
         set: Fixed ``section.key=value`` overrides applied to every run, before the parameters.
         design: The experiment design.
+        uncertainties: Swept parameters that describe the future rather than a choice (for
+            ``softsim analyze --robustness``; parameters under ``futures.`` always do).
+        remainder: A share that takes what the swept shares of its section leave, e.g.
+            ``"budget.mix.sites"``: each run sets it to 1 minus the swept ``budget.mix.*``
+            values, so that shares which must sum to 1 can be swept independently.
     """
 
     name: str = Field("", max_length=200)
@@ -164,6 +169,48 @@ class SweepSpec(_Model):
     common_random_numbers: bool = True
     set: list[str] = []
     design: Design = Design()
+    uncertainties: list[str] = []
+    remainder: str | None = None
+
+    @model_validator(mode="after")
+    def _uncertainties_swept(self) -> SweepSpec:
+        for name in self.uncertainties:
+            if name not in self.parameters:
+                raise ValueError(f"{name!r} is not a swept parameter (expected one of "
+                                 f"[parameters.*])")
+        return self
+
+    @model_validator(mode="after")
+    def _remainder_fits(self) -> SweepSpec:
+        if self.remainder is None:
+            return self
+        if self.remainder in self.parameters:
+            raise ValueError(f"remainder: {self.remainder!r} is also swept (expected a share "
+                             f"that only takes what the swept ones leave)")
+        shares = self.shares()
+        if not shares:
+            raise ValueError(f"remainder: no swept parameter shares its section "
+                             f"{self.remainder.rpartition('.')[0]!r}")
+        top = 0.0
+        for name in shares:
+            p = self.parameters[name]
+            values = p.range if p.range is not None else p.values
+            if any(isinstance(v, bool | str) or v < 0 for v in values):
+                raise ValueError(f"parameters.{name}: a share swept with a remainder takes "
+                                 f"non-negative numbers")
+            top += max(values)
+        if top > 1:
+            raise ValueError(f"remainder: the swept shares of "
+                             f"{self.remainder.rpartition('.')[0]!r} can sum to {top:g} "
+                             f"(expected at most 1, so that {self.remainder} stays >= 0)")
+        return self
+
+    def shares(self) -> list[str]:
+        """The swept parameters whose section is the remainder's (empty without one)."""
+        if self.remainder is None:
+            return []
+        section = self.remainder.rpartition(".")[0] + "."
+        return [k for k in self.parameters if k.startswith(section)]
 
 
 @dataclass(frozen=True)
@@ -207,6 +254,7 @@ class SweepPlan:
         root = SeedTree(spec.seed)
         self._replicate_seeds = [root.child(f"replicate-{i}").seed for i in range(r)]
         self._root = root
+        self._fixed: dict[str, float] = {}
 
     def seed_of(self, run_id: int) -> int:
         """The seed of run ``run_id``."""
@@ -222,10 +270,31 @@ class SweepPlan:
         rest, f = divmod(rest, nf)
         point, s = divmod(rest, ns)
         params = tuple(zip(self.param_names, self.points[point], strict=True))
-        overrides = (*self.spec.set, *(f"{k}={_toml_value(v)}" for k, v in params))
+        overrides = (*self.spec.set, *(f"{k}={_toml_value(v)}" for k, v in params),
+                     *self._remainder(self.scenarios[s], dict(params)))
         return Run(run_id, point, self.spec.scenarios[s], self.spec.futures[f], replicate,
                    self.seed_of(run_id), self.spec.seed, overrides, params,
                    self.scenarios[s], self.futures[f])
+
+    def _fixed_shares(self, scenario: str) -> float:
+        """The sum of the remainder's section's other shares that the sweep does not vary."""
+        if scenario not in self._fixed:
+            section, _, leaf = self.spec.remainder.rpartition(".")
+            values = load_config(scenario, list(self.spec.set)).model_dump()
+            for key in section.split("."):
+                values = values[key]
+            swept = {k.rpartition(".")[2] for k in self.spec.shares()}
+            self._fixed[scenario] = math.fsum(
+                v for k, v in values.items()
+                if k != leaf and k not in swept and isinstance(v, float))
+        return self._fixed[scenario]
+
+    def _remainder(self, scenario: str, params: dict[str, Scalar]) -> tuple[str, ...]:
+        if self.spec.remainder is None:
+            return ()
+        rest = 1.0 - self._fixed_shares(scenario) - math.fsum(
+            params[k] for k in self.spec.shares())
+        return (f"{self.spec.remainder}={_toml_value(max(0.0, rest))}",)
 
     def table(self, limit: int | None = None) -> pd.DataFrame:
         """The runs as a table: run id, point, scenario, future, replicate, seed, parameters."""
@@ -259,6 +328,7 @@ class SweepPlan:
             "common_random_numbers": self.spec.common_random_numbers,
             "parameters": {k: p.model_dump(exclude_none=True)
                            for k, p in self.spec.parameters.items()},
+            "remainder": self.spec.remainder,
         }
 
     def check(self) -> None:
@@ -275,6 +345,16 @@ class SweepPlan:
         from softsim.futures import load_future
 
         where = str(self.path) if self.path else self.name
+        if self.spec.remainder is not None:
+            top = math.fsum(max(p.range or p.values)
+                            for k, p in self.spec.parameters.items() if k in self.spec.shares())
+            for scenario in self.scenarios:
+                fixed = self._fixed_shares(scenario)
+                if fixed + top > 1 + 1e-9:
+                    raise ConfigError(
+                        f"{where}: remainder: with {scenario}'s other shares ({fixed:g}) the "
+                        f"swept shares can sum to {fixed + top:g} (expected at most 1, so that "
+                        f"{self.spec.remainder} stays >= 0)")
         first = dict(zip(self.param_names, self.points[0], strict=True))
         probes = [first]
         for k, p in self.spec.parameters.items():
@@ -284,9 +364,10 @@ class SweepPlan:
             sections = {} if future == NO_FUTURE else {"futures": load_future(future)}
             for scenario in self.scenarios:
                 for probe in probes:
-                    overrides = [*self.spec.set, *(f"{k}={_toml_value(v)}"
-                                                   for k, v in probe.items())]
                     try:
+                        overrides = [*self.spec.set, *(f"{k}={_toml_value(v)}"
+                                                       for k, v in probe.items()),
+                                     *self._remainder(scenario, probe)]
                         cfg = load_config(scenario, overrides, **sections)
                         check_runnable(cfg)
                         _check_territory_spec(cfg.territory.spec)

@@ -64,6 +64,8 @@ def _markdown_distribution(runs: pd.DataFrame, key: str) -> list[str]:
 
 def _sensitivity(plan: SweepPlan, runs: pd.DataFrame) -> list[str]:
     """Sobol or Morris indices per scenario × future for the figure metrics (SALib)."""
+    from softsim.sensitivity import sweep_indices
+
     kind = plan.spec.design.kind
     if kind not in ("sobol", "morris") or plan.unit is None:
         return []
@@ -71,34 +73,21 @@ def _sensitivity(plan: SweepPlan, runs: pd.DataFrame) -> list[str]:
     if len(ok) != len(runs) or len(runs) != plan.n_runs:
         return ["## Sensitivity", "", "Not computed: the indices need every run of the design "
                 f"to have finished ({len(ok)} of {plan.n_runs}).", ""]
-    from SALib.analyze import morris, sobol
-
-    names = plan.param_names
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    table = sweep_indices(plan, runs, FIGURE_METRICS)
     head = ("S1 (first order) and ST (total)" if kind == "sobol"
             else "μ* (mean absolute elementary effect, on the unit scale) and σ")
+    cols = ("S1", "ST") if kind == "sobol" else ("mu_star", "sigma")
+    shown = ("S1", "ST") if kind == "sobol" else ("μ*", "σ")
     lines = ["## Sensitivity", "",
-             f"{head} of each parameter, on the mean over replicates of each design point.", ""]
-    for (scenario, future), sub in ok.groupby(["scenario", "future"], sort=False):
-        for key in FIGURE_METRICS:
-            y = sub.groupby("point")[key].mean().sort_index().to_numpy(float)
-            if len(y) != len(plan.points) or not np.isfinite(y).all():
-                continue
-            if kind == "sobol":
-                si = sobol.analyze(problem, y, calc_second_order=plan.spec.design.second_order,
-                                   seed=1)
-                a, b = si["S1"], si["ST"]
-                cols = ("S1", "ST")
-            else:
-                si = morris.analyze(problem, plan.unit, y, num_levels=plan.spec.design.levels,
-                                    seed=1)
-                a, b = si["mu_star"], si["sigma"]
-                cols = ("μ*", "σ")
-            lines += [f"**{scenario} × {future}, {reg.get(key).label}**", "",
-                      f"| parameter | {cols[0]} | {cols[1]} |", "|---|---:|---:|"]
-            lines += [f"| `{n}` | {x:.3f} | {z:.3f} |" for n, x, z in zip(names, a, b,
-                                                                         strict=True)]
-            lines.append("")
+             f"{head} of each parameter, on the mean over replicates of each design point "
+             "(`softsim analyze DIR --" + kind + "` adds confidence intervals and a chart).", ""]
+    for (scenario, future, key), t in table.groupby(["scenario", "future", "metric"],
+                                                    sort=False):
+        lines += [f"**{scenario} × {future}, {reg.get(key).label}**", "",
+                  f"| parameter | {shown[0]} | {shown[1]} |", "|---|---:|---:|"]
+        lines += [f"| `{r['parameter']}` | {r[cols[0]]:.3f} | {r[cols[1]]:.3f} |"
+                  for _, r in t.iterrows()]
+        lines.append("")
     return lines
 
 

@@ -78,6 +78,7 @@ class WeekState:
         remaining: Capacity left at each provider after the allocation.
         choice, anchor, travel: The allocation's result (see :func:`softsim.allocation.allocate`).
         visits: Home visits of the mobile agents.
+        access_weight: Each need's priority weight by accessibility (None when off).
         unmet: Needs that arrived this week and were not served, by commune × type × slot
             class, weighted by priority (what the orchestrator observes).
         counters: This week's values of :data:`SERIES`.
@@ -97,6 +98,7 @@ class WeekState:
     anchor: np.ndarray = field(default_factory=lambda: _none(np.int32))
     travel: np.ndarray = field(default_factory=lambda: _none(np.float32))
     visits: HomeVisits = field(default_factory=lambda: HomeVisits.none(0))
+    access_weight: np.ndarray | None = None
     counters: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SERIES, 0.0))
 
     @classmethod

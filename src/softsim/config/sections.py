@@ -56,6 +56,7 @@ __all__ = [
     "ReceptionConfig",
     "SiteQualityConfig",
     "BackOfficeConfig",
+    "Objective",
     "Config",
 ]
 
@@ -243,6 +244,8 @@ class OrchestratorConfig(Section):
     reach_min: Real(gt=0.0, le=TRIP_MIN) = 25.0
     retime: bool = True
     reconfiguration_share: Share = 0.05
+    # off (None): no cap; else the most kg CO2e a week that module moves and bus tours may emit
+    co2_cap_kg_per_week: Real(0.0, COST) | None = None
 
 
 class MobileConfig(Section):
@@ -296,6 +299,8 @@ class InformationConfig(Section):
     learn_per_euro: Real(0.0, 1.0) = 0.001
     orientation: Share = 0.02
     forget_per_year: Real(0.0, RATE_PER_YEAR) = 0.2
+    # 0: spending acts at once; else years of full spending before it has its full effect
+    years_to_full_effect: Real(0.0, 30.0) = 0.0
 
 
 class TransportConfig(Section):
@@ -387,6 +392,19 @@ class PrioritiesConfig(Section):
         PriorityGroup,
         Weight,
     ] = {}
+    # by accessibility (softsim.accessibility): 0 = off, else the extra weight of the farthest
+    accessibility: Real(0.0, 100.0) = 0.0
+    accessibility_from_min: Real(0.0, TRIP_MIN) = 15.0
+    accessibility_full_min: Real(0.0, TRIP_MIN) = 45.0
+
+    @model_validator(mode="after")
+    def _accessibility_ramp(self) -> Self:
+        if self.accessibility_full_min <= self.accessibility_from_min:
+            raise ValueError(
+                "priorities.accessibility_full_min: expected more than "
+                "priorities.accessibility_from_min"
+            )
+        return self
 
 
 class LocationConfig(Section):
@@ -466,6 +484,26 @@ class BackOfficeConfig(Section):
     share: Share = 0.3
     fixed_cost_per_week: Real(0.0, COST) = 1500.0
     marginal_saving: Share = 0.4
+
+
+class Objective(Section):
+    """A target a scenario must meet on a reported metric (see :mod:`softsim.objectives`).
+
+    ``metric`` is a key of :data:`softsim.metric_registry.METRICS` or ``<group>.<field>`` of a
+    group table (e.g. ``age_75plus.coverage_latent``).
+    """
+
+    metric: str = Field(min_length=1, max_length=200)
+    direction: Literal["at_least", "at_most"]
+    target: Real(-1e12, 1e12)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        from softsim.metric_registry import objective_metric
+
+        objective_metric(v)  # raises ValueError naming what is expected
+        return v
 
 
 def _default_services() -> dict[str, ServiceType]:
@@ -569,6 +607,7 @@ class Config(Section):
     site_quality: SiteQualityConfig = SiteQualityConfig()
     back_office: BackOfficeConfig = BackOfficeConfig()
     edits: list[Edit] = Field(default_factory=list, max_length=1000)
+    objectives: dict[Name, Objective] = Field(default_factory=dict, max_length=100)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
