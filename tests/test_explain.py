@@ -33,7 +33,7 @@ def _sections(doc: str, level: str) -> dict[str, str]:
     out: dict[str, str] = {}
     parts = re.split(rf"^{level} (\d+(?:\.\d+)?)\.? ", doc, flags=re.M)
     for number, body in zip(parts[1::2], parts[2::2], strict=True):
-        out[number] = body
+        out[number] = out.get(number, "") + body  # a number used twice: both sections
     return out
 
 
