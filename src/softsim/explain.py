@@ -114,7 +114,7 @@ def explain(name: str, lang: str = DEFAULT_LANG) -> str:
     else:
         found = [(k, name) for k in KINDS if name in names[k]]
     if not found:
-        everything = [n for k in KINDS for n in names[k]]
+        everything = list(dict.fromkeys(n for k in KINDS for n in names[k]))
         close = difflib.get_close_matches(bare or name, everything, n=4, cutoff=0.5)
         hint = f"did you mean: {', '.join(close)}? " if close else ""
         raise SoftsimError(
