@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
     _sweep_parser(sub)
+    from softsim import normative_cli
+
+    normative_cli.add_parser(sub)
 
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
@@ -551,6 +554,12 @@ def _cmd_demo(args, console: Console) -> int:
     return 0
 
 
+def _cmd_normative(args, console: Console) -> int:
+    from softsim.normative_cli import command
+
+    return command(args, console)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``softsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -559,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": _cmd_run,
         "compare": _cmd_compare,
         "sweep": _cmd_sweep,
+        "normative": _cmd_normative,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,

@@ -154,8 +154,10 @@ class SearchSpec:
         population: The optimiser's population size.
         replicates: Seeded replicates of every candidate under every future.
         seed: Root seed (territory, replicates, optimiser).
-        overrides: ``section.key=value`` applied to every run before the levers (scale, years,
-            territory, ``--set``).
+        overrides: Run settings applied to every run (scale, years, territory), not part of
+            the strategy.
+        sets: ``section.key=value`` values of the strategy applied to every candidate
+            (``--set``), written into the scenario file with the levers.
     """
 
     base: str = "soft"
@@ -167,6 +169,7 @@ class SearchSpec:
     replicates: int = 3
     seed: int = 1
     overrides: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
 
     def space(self) -> tuple[Lever, ...]:
         """The levers searched, in :data:`LEVERS` order."""
@@ -174,7 +177,7 @@ class SearchSpec:
 
     def run_overrides(self) -> list[str]:
         """Overrides of every run, before the levers."""
-        over = list(self.overrides)
+        over = [*self.overrides, *self.sets]
         if self.budget is not None:
             over.append(f"budget.per_1000_per_week={float(self.budget)!r}")
         if "mix" in self.levers:
@@ -188,9 +191,10 @@ class SearchResult:
 
     Attributes:
         spec: What was searched.
-        candidates: One row per distinct candidate evaluated, in order of first evaluation:
-            ``candidate``, the lever values by config key, the objectives (means), the
-            objectives by future, ``runs``.
+        candidates: One row per distinct candidate evaluated, in order of first evaluation
+            (candidate 0 is the base's own levers): ``candidate``, ``origin`` (``base`` or
+            ``search``), the lever values by config key, the objectives (means over futures
+            and replicates), the objectives by future (``key@future``), ``runs``.
         front: The candidates no other candidate dominates (same columns, plus ``distance``
             to the ideal point after normalisation), by candidate.
         chosen: The compromise's ``candidate`` id.
@@ -360,17 +364,16 @@ class _Evaluations:
         row = self.rows[self.ids[key]]
         return [row[k] for k, _ in OBJECTIVES]
 
-    def evaluate(self, batch: Sequence[Sequence[float]]) -> None:
-        """Run every candidate of ``batch`` not evaluated yet (under every future, replicate)."""
+    def evaluate(self, batch: Sequence[tuple], origin: str = "search") -> None:
+        """Run the candidates of ``batch`` (keys) not evaluated yet (all futures, replicates)."""
         from softsim.experiment import WorkerLost
         from softsim.sweep import Run
 
         new = []
-        for genes in batch:
-            key = self.key(genes)
+        for key in batch:
             if key not in self.ids:
                 self.ids[key] = len(self.rows)
-                self.rows.append({"candidate": len(self.rows), **dict(key)})
+                self.rows.append({"candidate": len(self.rows), "origin": origin, **dict(key)})
                 new.append(key)
         if not new:
             return
@@ -461,11 +464,12 @@ def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = No
 
     class Evaluator(platypus.Evaluator):
         def evaluate_all(self, jobs, **kwargs):
-            evals.evaluate([list(job.solution.variables) for job in jobs])
+            evals.evaluate([evals.key(job.solution.variables) for job in jobs])
             for job in jobs:
                 job.run()
             return jobs
 
+    evals.evaluate([tuple(base_values.items())], origin="base")
     state = random.getstate()
     random.seed(SeedTree(spec.seed).child(SEARCH_STREAM).seed)
     try:

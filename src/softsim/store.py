@@ -59,6 +59,7 @@ __all__ = [
     "remove_leftovers",
     "write_run",
     "write_comparison",
+    "write_normative",
     "write_figure",
     "git_sha",
     "RUN_FILES",
@@ -433,6 +434,62 @@ def write_comparison(
                 "files": files,
             },
         )
+    return out.path
+
+
+def write_normative(
+    target: Path,
+    tables: dict,
+    markdown: str,
+    figures: dict,
+    manifest: dict,
+    scenario: Path,
+    scenario_text: str,
+    *,
+    unique: bool = False,
+) -> Path:
+    """Write a normative search: its folder (tables, front, figures) and its scenario file.
+
+    Both or neither: the scenario file is written last inside the folder's block, and removed
+    again if the folder cannot be published (an existing file, allowed by the caller's check,
+    is replaced).
+
+    Args:
+        target: Folder to create (must not exist, or be empty).
+        tables: ``{name: DataFrame}`` written as ``name.csv``.
+        markdown: ``front.md``.
+        figures: ``{name: matplotlib Figure}`` saved under ``figures/``.
+        manifest: Recorded as ``manifest.json`` (the list of files is added).
+        scenario: The scenario file to write.
+        scenario_text: Its content.
+        unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
+
+    Returns:
+        The folder written.
+    """
+    scenario = Path(scenario)
+    created = False
+    try:
+        with atomic_dir(target, unique=unique) as out:
+            tmp = out.tmp
+            for name, df in tables.items():
+                df.to_csv(tmp / f"{name}.csv", index=False)
+            (tmp / "front.md").write_text(markdown, encoding="utf-8")
+            (tmp / "figures").mkdir()
+            for name, fig in figures.items():
+                write_figure(fig, tmp / "figures" / f"{name}.png")
+            files = [*(f"{n}.csv" for n in tables), "front.md", "manifest.json",
+                     *(f"figures/{n}.png" for n in figures)]
+            _json(tmp / "manifest.json", {**manifest, "git_sha": git_sha(),
+                                          "scenario_file": str(scenario.resolve()),
+                                          "files": files})
+            scenario.parent.mkdir(parents=True, exist_ok=True)
+            created = not scenario.exists()
+            _atomic_bytes(scenario, scenario_text.encode("utf-8"))
+    except BaseException:
+        if created:
+            scenario.unlink(missing_ok=True)
+        raise
     return out.path
 
 
