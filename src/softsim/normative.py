@@ -92,9 +92,9 @@ class Lever:
         if self.kind == "mix":
             return dict(zip(self.keys, _hundredths(genes), strict=True))
         if self.kind == "posture":
-            avec, inciter = (round(min(max(g, 0.0), 1.0) * h, 2)
+            avec, inciter = (round(min(max(float(g), 0.0), 1.0) * h, 2)
                              for g, h in zip(genes, self.high, strict=True))
-            return {self.keys[0]: round(rest - avec - inciter, 6), self.keys[1]: avec,
+            return {self.keys[0]: round(float(rest) - avec - inciter, 6), self.keys[1]: avec,
                     self.keys[2]: inciter}
         g = min(max(float(genes[0]), 0.0), 1.0)
         if self.kind == "choice":
