@@ -54,6 +54,10 @@ OBJECTIVES: tuple[tuple[str, Literal["higher", "lower"]], ...] = (
 """The objectives (metric key, direction): coverage of latent needs, Theil T between
 communes, cost per served need. Directions are those of the metric registry."""
 
+REPORTED = ("budget_spent_share",)
+"""Metrics reported beside the objectives (means), not searched on: the share of the budget
+spent says whether a candidate could use its money (docs/scenarios.md, the budget rule)."""
+
 SEARCH_STREAM = "normative-search"
 """The seed tree's stream that seeds the optimiser."""
 
@@ -194,7 +198,8 @@ class SearchResult:
         candidates: One row per distinct candidate evaluated, in order of first evaluation
             (candidate 0 is the base's own levers): ``candidate``, ``origin`` (``base`` or
             ``search``), the lever values by config key, the objectives (means over futures
-            and replicates), the objectives by future (``key@future``), ``runs``.
+            and replicates), :data:`REPORTED`, the objectives by future (``key@future``),
+            ``runs``.
         front: The candidates no other candidate dominates (same columns, plus ``distance``
             to the ideal point after normalisation), by candidate.
         chosen: The compromise's ``candidate`` id.
@@ -418,7 +423,7 @@ class _Evaluations:
             cid = self.ids[key]
             mine = [results[run.run_id] for run in runs if run.point == cid]
             out = self.rows[cid]
-            for k, _ in OBJECTIVES:
+            for k in (*(k for k, _ in OBJECTIVES), *REPORTED):
                 out[k] = float(np.mean([row[k] for row in mine]))
             for future in self.spec.futures:
                 for k, _ in OBJECTIVES:

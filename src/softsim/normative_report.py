@@ -12,7 +12,7 @@ import pandas as pd
 import tomli_w
 
 from softsim import metric_registry as reg
-from softsim.normative import LEVERS, OBJECTIVES, SearchResult
+from softsim.normative import LEVERS, OBJECTIVES, REPORTED, SearchResult
 
 __all__ = ["SCENARIO_NAME", "front_figure", "front_markdown", "scenario_text"]
 
@@ -62,14 +62,17 @@ def front_markdown(result: SearchResult, figure: str | None = "figures/front.png
     lines += ["", "Objectives (means over futures and replicates): "
               + "; ".join(f"{reg.get(k).label} (`{k}`, {d})" for k, d in OBJECTIVES) + ".", ""]
     lines += [f"## Front: {len(front)} of {len(result.candidates)} candidates not dominated", ""]
-    lines.append(_table(front, ["candidate", "origin", *keys, *objectives, "distance", "chosen"]))
+    lines.append(_table(front, ["candidate", "origin", *keys, *objectives, *REPORTED,
+                                "distance", "chosen"]))
     lines += ["", "## Compromise", "",
               f"Candidate {result.chosen}: the front's member closest to the ideal point once "
               "each objective is rescaled over the front (best 0, worst 1); `distance` is that "
               "Euclidean distance (docs/normative.md).", ""]
     row = front.set_index("candidate").loc[result.chosen]
     lines += [f"* `{k}` = {_cell(row[k])} (base: {_cell(result.base_values[k])})" for k in keys]
-    lines += [f"* {reg.get(k).label}: {_cell(row[k])}" for k in objectives]
+    base = result.candidates[result.candidates["origin"] == "base"].iloc[0]
+    lines += [f"* {reg.get(k).label}: {_cell(row[k])} (base: {_cell(base[k])})"
+              for k in (*objectives, *REPORTED)]
     by_future = [c for c in front.columns if "@" in c]
     if by_future:
         lines += ["", "## Front by future", "", _table(front, ["candidate", *by_future])]
