@@ -220,3 +220,15 @@ def test_cli_writes_a_scenario_that_loads_runs_and_compares_and_is_deterministic
     assert code == 0, err
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     assert list(table["scenario"]) == ["hard", "normative-searched"]
+
+
+def test_the_scenario_file_may_go_inside_the_front_folder(tmp_path, capsys):
+    front = tmp_path / "example"
+    code, _, err = run_cli(capsys, "normative", "--futures", "none", "--levers", "review",
+                           "--evaluations", "2", "--population", "2", "--workers", "1",
+                           "--front", str(front), "--out", str(front / "searched.toml"),
+                           *TINY_FLAGS)
+    assert code == 0, err
+    assert sorted(p.name for p in front.iterdir()) == [
+        "candidates.csv", "figures", "front.csv", "front.md", "manifest.json", "searched.toml"]
+    assert load_config(str(front / "searched.toml")).name == "normative-searched"

@@ -450,9 +450,9 @@ def write_normative(
 ) -> Path:
     """Write a normative search: its folder (tables, front, figures) and its scenario file.
 
-    Both or neither: the scenario file is written last inside the folder's block, and removed
-    again if the folder cannot be published (an existing file, allowed by the caller's check,
-    is replaced).
+    Both or neither: the scenario file is written once the folder is published (it may lie
+    inside it), and the folder is removed again if the file cannot be written or a signal
+    arrives meanwhile (an existing file, allowed by the caller's check, is replaced).
 
     Args:
         target: Folder to create (must not exist, or be empty).
@@ -468,27 +468,30 @@ def write_normative(
         The folder written.
     """
     scenario = Path(scenario)
-    created = False
+    with atomic_dir(target, unique=unique) as out:
+        tmp = out.tmp
+        for name, df in tables.items():
+            df.to_csv(tmp / f"{name}.csv", index=False)
+        (tmp / "front.md").write_text(markdown, encoding="utf-8")
+        (tmp / "figures").mkdir()
+        for name, fig in figures.items():
+            write_figure(fig, tmp / "figures" / f"{name}.png")
+        files = [*(f"{n}.csv" for n in tables), "front.md", "manifest.json",
+                 *(f"figures/{n}.png" for n in figures)]
+        _json(tmp / "manifest.json", {**manifest, "git_sha": git_sha(),
+                                      "scenario_file": str(scenario.resolve()),
+                                      "files": files})
+    created = written = False
     try:
-        with atomic_dir(target, unique=unique) as out:
-            tmp = out.tmp
-            for name, df in tables.items():
-                df.to_csv(tmp / f"{name}.csv", index=False)
-            (tmp / "front.md").write_text(markdown, encoding="utf-8")
-            (tmp / "figures").mkdir()
-            for name, fig in figures.items():
-                write_figure(fig, tmp / "figures" / f"{name}.png")
-            files = [*(f"{n}.csv" for n in tables), "front.md", "manifest.json",
-                     *(f"figures/{n}.png" for n in figures)]
-            _json(tmp / "manifest.json", {**manifest, "git_sha": git_sha(),
-                                          "scenario_file": str(scenario.resolve()),
-                                          "files": files})
+        with signals_deferred():
             scenario.parent.mkdir(parents=True, exist_ok=True)
             created = not scenario.exists()
             _atomic_bytes(scenario, scenario_text.encode("utf-8"))
+            written = True
     except BaseException:
-        if created:
+        if written and created:
             scenario.unlink(missing_ok=True)
+        shutil.rmtree(out.path, ignore_errors=True)
         raise
     return out.path
 
