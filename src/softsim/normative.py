@@ -7,10 +7,11 @@ replicate ``r`` of :func:`softsim.compare` (``SeedTree(seed).child("replicate-r"
 run is on the territory drawn from the root seed. A candidate's objectives are the means over
 futures and replicates of three metrics of :mod:`softsim.metric_registry` (:data:`OBJECTIVES`).
 
-The many-objective search is Platypus's NSGA-II (the optimiser behind EMA Workbench's
-``optimize``); its random draws come from the seed tree's ``normative-search`` stream, so the
-same seed gives the same front whatever the executor and the number of workers. The runs of a
-generation go to the sweep executors of :mod:`softsim.sweep_run` (local processes or Dask).
+The many-objective search is NSGA-II from Platypus (the library EMA Workbench's
+``optimize`` runs on); its random draws come from the seed tree's ``normative-search``
+stream, so the same seed gives the same front whatever the executor and the number of
+workers. The runs of a generation go to the sweep executors of :mod:`softsim.sweep_run`
+(local processes or Dask).
 Every lever is encoded on the unit interval and decoded to a config value; a candidate already
 evaluated (same decoded levers) is not run again. Nothing here writes a file.
 """
