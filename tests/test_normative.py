@@ -232,3 +232,31 @@ def test_the_scenario_file_may_go_inside_the_front_folder(tmp_path, capsys):
     assert sorted(p.name for p in front.iterdir()) == [
         "candidates.csv", "figures", "front.csv", "front.md", "manifest.json", "searched.toml"]
     assert load_config(str(front / "searched.toml")).name == "normative-searched"
+
+
+def test_the_search_does_not_depend_on_other_draws_from_the_random_module():
+    """A Dask client's threads draw from the `random` module; the search must not see them."""
+    import random
+
+    from softsim.normative import search
+    from softsim.sweep_run import make_executor
+
+    class Noisy:
+        """This process's executor, drawing from the global random state at every run."""
+
+        def __init__(self) -> None:
+            self.inner = make_executor(1)
+
+        def submit(self, run, keep):
+            random.random()
+            return self.inner.submit(run, keep)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    spec = SearchSpec(futures=("none",), levers=("review", "priority"), evaluations=6,
+                      population=3, replicates=1, seed=2, overrides=TINY)
+    plain = search(spec, make_executor(1))
+    noisy = search(spec, Noisy())
+    pd.testing.assert_frame_equal(plain.candidates, noisy.candidates)
+    assert plain.chosen == noisy.chosen

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -435,6 +436,32 @@ class _Evaluations:
             self.report(f"{len(self.rows)} candidates evaluated, {self.runs} runs")
 
 
+@contextmanager
+def _platypus_random(rng: random.Random) -> Iterator[None]:
+    """Give Platypus its own random stream inside the block.
+
+    Platypus draws from the ``random`` module's global state, which other code of this process
+    also draws from (a Dask client's threads do): the search would then depend on the
+    executor. Its modules' ``random`` name is pointed at ``rng`` (same functions) meanwhile.
+    """
+    import importlib
+
+    modules = [importlib.import_module(f"platypus.{m}") for m in _PLATYPUS_RANDOM]
+    previous = [m.random for m in modules]
+    for m in modules:
+        m.random = rng
+    try:
+        yield
+    finally:
+        for m, prev in zip(modules, previous, strict=True):
+            m.random = prev
+
+
+_PLATYPUS_RANDOM = ("_math", "algorithms", "operators", "types", "weights", "extensions",
+                    "problems")
+"""Platypus modules that draw from the ``random`` module."""
+
+
 def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = None
            ) -> SearchResult:
     """Search the lever space for strategies not dominated on the :data:`OBJECTIVES`.
@@ -476,14 +503,10 @@ def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = No
             return jobs
 
     evals.evaluate([tuple(base_values.items())], origin="base")
-    state = random.getstate()
-    random.seed(SeedTree(spec.seed).child(SEARCH_STREAM).seed)
-    try:
+    with _platypus_random(SeedTree(spec.seed).python_random(SEARCH_STREAM)):
         algorithm = platypus.NSGAII(Problem(), population_size=spec.population,
                                     evaluator=Evaluator())
         algorithm.run(spec.evaluations)
-    finally:
-        random.setstate(state)
     candidates = pd.DataFrame(evals.rows)
     keys = [k for k, _ in OBJECTIVES]
     mask = non_dominated(candidates[keys].to_numpy(), [d for _, d in OBJECTIVES])
