@@ -394,8 +394,10 @@ class _Evaluations:
                                     self.spec.seed, overrides, tuple(values.items()),
                                     _resolve(self.spec.base), _resolve(future)))
         results: dict[int, dict] = {}
-        futures = {self.executor.submit(run, False): run.run_id for run in runs}
+        futures: dict = {}
         try:
+            for run in runs:
+                futures[self.executor.submit(run, False)] = run.run_id
             while futures:
                 for fut in self.executor.wait(futures, timeout=1.0):
                     rid = futures.pop(fut)
