@@ -42,7 +42,7 @@ def add_parser(sub) -> None:
                    "(default: all)")
     n.add_argument("--budget", default="same",
                    help="'same' (the base's budget, default) or EUR per 1,000 residents a "
-                   "week; every candidate spends it")
+                   "week; the same for every candidate")
     n.add_argument("--evaluations", default=str(d.evaluations),
                    help=f"candidate evaluations of the search (default {d.evaluations})")
     n.add_argument("--population", default=str(d.population),
