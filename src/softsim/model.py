@@ -23,7 +23,7 @@ from softsim.groups import public_weights
 from softsim.information import Awareness
 from softsim.orchestrator import Orchestrator, unmet_map
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
-from softsim.population import AGE_75PLUS, build_residents
+from softsim.population import AGE_75PLUS, build_residents, draw_exclusion
 from softsim.providers import week_providers
 from softsim.rng import SeedTree
 from softsim.scatter import add_at
@@ -64,6 +64,7 @@ class SoftTerritory(mesa.Model):
         check_territory(cfg, t)
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
+        draw_exclusion(res, cfg, seeds.generator("exclusion"))
         # with a channel mix, the money buys the counts and amounts of the channels
         self.purchase = buy_capacity(cfg, t, res.n)
         if self.purchase is not None:
@@ -136,6 +137,7 @@ class SoftTerritory(mesa.Model):
         self.pool = NeedPool.empty()
         self._rng_needs = seeds.generator("needs")
         self._rng_digital = seeds.generator("digital")
+        self._rng_digital_exclusion = seeds.generator("digital_exclusion")
         self._rng_priority = seeds.generator("priority")
         self._rng_transport = seeds.generator("transport")
         self._rng_outcomes = seeds.generator("outcomes")
@@ -267,7 +269,7 @@ class SoftTerritory(mesa.Model):
         pool, res, now = self.pool, self.residents, self.now
         now.digital_ok, now.digital_failed = digital_attempts(
             pool.resident, pool.digitisable, res, self.broadband, self.cfg.digital,
-            self._rng_digital,
+            self._rng_digital, self._rng_digital_exclusion,
         )
         now.counters["digital_failures"] = int(now.digital_failed.sum())
         now.alt_type = np.where(now.digital_failed, self.mediation, -1).astype(np.int8)

@@ -134,6 +134,9 @@ class PopulationConfig(Section):
     broadband: PerClass = PerClass(pole=0.97, bourg=0.90, village=0.78)
     commute_decay_min: Real(5.0, TRIP_MIN) = 20.0
     shop_decay_min: Real(5.0, TRIP_MIN) = 12.0
+    # digital exclusion beyond age (drawn from the ``exclusion`` stream; see population.py)
+    disability: SharePerBand = [0.04, 0.06, 0.08, 0.12, 0.18, 0.36]
+    precarity: SharePerBand = [0.042, 0.028, 0.026, 0.022, 0.012, 0.008]
 
     @field_validator("age_shares")
     @classmethod
@@ -185,6 +188,11 @@ class DigitalConfig(Section):
     skill_gain: Share = 0.1
     rollout_per_1000_per_week: Real(0.0, PER_1000) = 0.0
     connection_cost: Real(1.0, UNIT_COST) = 150.0
+    # exclusion beyond age: neutral by default (see services/digital.py)
+    disability_success_factor: Share = 1.0
+    precarity_success_factor: Share = 1.0
+    disability_in_person_share: Share = 0.0
+    precarity_in_person_share: Share = 0.0
 
 
 class ResidentsConfig(Section):
