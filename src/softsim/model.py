@@ -83,6 +83,11 @@ class SoftTerritory(mesa.Model):
         self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
         self.mobile_agents, self.buses = actors.mobile_agents, actors.buses
         self.associations = actors.associations
+        if self.associations is not None:
+            self.associations.use_levers(
+                t.cls, t.population, seeds.generator("association_missions"),
+                seeds.generator("association_durability"),
+            )
 
         # processes
         epidemic = any(s.kind == "epidemic" for s in cfg.futures.shocks)
@@ -410,12 +415,20 @@ class SoftTerritory(mesa.Model):
         """Associations update; every ``review_weeks`` the orchestrator reconfigures modules."""
         w, b = self.now.counters, self.budget
         if self.associations is not None:
-            s = self.associations
+            s, kits = self.associations, self.cfg.associations.transfer_kit_share
+            years = self.week / self.cfg.simulation.weeks_per_year
             w["volunteer_hours"] = s.update(
-                self.futures.engagement(self.week), b.cofunding(len(s.by_commune)), b.incentives()
+                self.futures.engagement(self.week),
+                b.cofunding(len(s.by_commune)),
+                b.incentives() * (1.0 - kits),  # the kits' part of inciter buys no incentive
+                support=b.envelope("faire_avec") + b.envelope("inciter"),
+                kit_money=b.envelope("inciter") * kits,
+                mission_share=s.mission_share(years, self.cfg.futures.mission_shift_per_year),
             )
             w["volunteers"] = s.volunteers_total()
             w["associations"] = len(s.by_commune)
+            w["mission_volunteers"] = s.missioners_total()
+            w["transfer_kits"] = s.kits
         for m in self.modules:  # a module reconfigured now stays closed move/retype_weeks
             m.tick()
         if self.orchestrator is not None:

@@ -53,6 +53,8 @@ SERIES: tuple[str, ...] = (
     "rollout_cost",
     "broadband_share",
     "aware_share",
+    "mission_volunteers",
+    "transfer_kits",
 )
 """Per-week counters, recorded into the model's series at the end of every week."""
 

@@ -289,6 +289,19 @@ class AssociationsConfig(Section):
     slots: Slots = Field(["evening", "saturday"], min_length=1, max_length=3)
     carpool_lifts_per_volunteer: Real(0.0, 50.0) = 1.0
     reach_min: Real(gt=0.0, le=TRIP_MIN) = 10.0
+    # durability: yearly dissolution hazard under a full cut of the co-production money
+    cofunding_dependence: Real(0.0, RATE_PER_YEAR) = 0.0
+    # transfer kits: a share of the inciter money copies associations that serve well
+    transfer_kit_share: Share = 0.0
+    transfer_kit_cost: Real(1.0, COST) = 5000.0
+    transfer_min_use: Share = 0.8
+    # tailored engagement: mission-based volunteers beside the regular ones
+    mission_share: Share = 0.0
+    mission_potential_factor: Real(1.0, 20.0) = 3.0
+    mission_hours_per_volunteer: Real(gt=0.0, le=80.0) = 0.5
+    mission_quit_per_year: Real(0.0, RATE_PER_YEAR) = 1.0
+    mission_offer_share: Share = 0.0
+    mission_offer_retention: Real(1.0, 100.0) = 3.0
 
 
 class InformationConfig(Section):
@@ -419,6 +432,7 @@ class FuturesConfig(Section):
     volunteer_trend_per_year: Real(-0.5, 1.0) = 0.0
     broadband_rollout_per_year: Share = 0.0
     shocks: list[Shock] = Field([], max_length=100)
+    mission_shift_per_year: Real(-1.0, 1.0) = 0.0
 
 
 def _default_services() -> dict[str, ServiceType]:
