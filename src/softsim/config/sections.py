@@ -294,7 +294,7 @@ class AssociationsConfig(Section):
     # transfer kits: a share of the inciter money copies associations that serve well
     transfer_kit_share: Share = 0.0
     transfer_kit_cost: Real(1.0, COST) = 5000.0
-    transfer_min_use: Share = 0.8
+    transfer_min_use: Share = 0.5
     # tailored engagement: mission-based volunteers beside the regular ones
     mission_share: Share = 0.0
     mission_potential_factor: Real(1.0, 20.0) = 3.0
