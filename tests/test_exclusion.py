@@ -128,3 +128,13 @@ def test_excluding_disabled_residents_from_online_success_lowers_their_coverage(
                        out.timeseries["served_digital"].sum())
     assert cov[0.0][0] < cov[1.0][0]
     assert cov[0.0][1] < cov[1.0][1]
+
+
+def test_the_traits_take_one_byte_per_resident():
+    from softsim.model import SoftTerritory
+
+    m = SoftTerritory(load_config("hard", SMALL), 1)
+    res = m.residents
+    assert res.exclusion.dtype == np.uint8 and res.exclusion.nbytes == res.n
+    assert ((res.exclusion & ~np.uint8(DISABILITY | PRECARITY)) == 0).all()
+    assert res.exclusion.any()  # default shares are not zero
