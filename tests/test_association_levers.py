@@ -206,3 +206,14 @@ def test_missions_run_from_the_local_scenario_with_set():
     ts = run(cfg, 3).timeseries
     assert ts["mission_volunteers"].iloc[-1] > 0
     assert ts["transfer_kits"].max() == 0
+
+
+def test_the_tailored_engagement_future_shifts_the_mix_towards_missions():
+    from softsim.futures import load_future
+
+    f = load_future("tailored_engagement")
+    assert f["mission_shift_per_year"] > 0 and f["volunteer_trend_per_year"] < 0
+    cfg = load_config("local", futures=f)
+    _, s = sector(1, [100.0], mission_share=cfg.associations.mission_share)
+    # local's m0 = 0.2 grows by 0.05 a year: 0.5 after 6 years
+    assert s.mission_share(6.0, cfg.futures.mission_shift_per_year) == pytest.approx(0.5)
