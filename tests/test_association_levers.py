@@ -192,7 +192,8 @@ def test_kits_run_from_the_local_scenario_with_set():
     # a larger territory than SMALL: there some associations are used at least half the time
     cfg = load_config("local", ["territory.population=20000", "territory.n_communes=60",
                                 "simulation.years=1", "associations.transfer_kit_share=0.5",
-                                "associations.transfer_kit_cost=500"])
+                                "associations.transfer_kit_cost=500",
+                                "associations.mission_share=0"])
     ts = run(cfg, 3).timeseries
     assert ts["transfer_kits"].iloc[-1] > 0
     assert ts["mission_volunteers"].max() == 0
@@ -200,8 +201,11 @@ def test_kits_run_from_the_local_scenario_with_set():
 
 @pytest.mark.slow
 def test_missions_run_from_the_local_scenario_with_set():
-    cfg = load_config("local", ["territory.population=4000", "territory.n_communes=40",
+    # small communes have a potential under one volunteer: recruit faster to see any
+    cfg = load_config("local", ["territory.population=20000", "territory.n_communes=60",
                                 "simulation.years=1", "associations.mission_share=0.3",
+                                "associations.recruit_per_year=5",
+                                "associations.transfer_kit_share=0",
                                 "futures.mission_shift_per_year=0.1"])
     ts = run(cfg, 3).timeseries
     assert ts["mission_volunteers"].iloc[-1] > 0
