@@ -221,3 +221,17 @@ def test_the_tailored_engagement_future_shifts_the_mix_towards_missions():
     _, s = sector(1, [100.0], mission_share=cfg.associations.mission_share)
     # local's m0 = 0.2 grows by 0.05 a year: 0.5 after 6 years
     assert s.mission_share(6.0, cfg.futures.mission_shift_per_year) == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_a_falling_budget_dissolves_co_funded_associations_in_the_local_scenario():
+    # local's cofunding_dependence with a budget falling 30 % a year: the money is below its
+    # first week's level from week 1, so some associations dissolve by the cut
+    cfg = load_config("local", ["territory.population=20000", "territory.n_communes=60",
+                                "simulation.years=2", "futures.budget_trend_per_year=-0.3"])
+    assert cfg.associations.cofunding_dependence > 0
+    ts = run(cfg, 5).timeseries
+    assert ts["associations_dissolved_by_cut"].iloc[-1] > 0
+    steady = run(load_config("local", ["territory.population=20000",
+                                       "territory.n_communes=60", "simulation.years=2"]), 5)
+    assert steady.timeseries["associations_dissolved_by_cut"].max() == 0

@@ -429,6 +429,7 @@ class SoftTerritory(mesa.Model):
             w["associations"] = len(s.by_commune)
             w["mission_volunteers"] = s.missioners_total()
             w["transfer_kits"] = s.kits
+            w["associations_dissolved_by_cut"] = s.dissolved_by_cut
         for m in self.modules:  # a module reconfigured now stays closed move/retype_weeks
             m.tick()
         if self.orchestrator is not None:
