@@ -46,6 +46,9 @@ class Mechanism:
     """``group:<name>`` (that group's coverage of latent needs) or a metric key."""
     better: str
     """``higher`` or ``lower``: which sign of *with − without* means the mechanism helps."""
+    limit: bool = False
+    """A scenario's known limit rather than a lever: expected to harm its target (the verdict
+    reads "limit shows" when it does)."""
     enable: tuple[str, ...] = ()
     """For a lever off in bundled ``soft``: the overrides that turn it on (the *with* arm is
     then ``soft`` plus these, the *without* arm ``soft`` plus ``overrides``, often none)."""
@@ -87,8 +90,8 @@ MECHANISMS = (
                "budget.inciter=0"), (), "group:rural", "higher"),
     Mechanism("reception", "reception levels (town services as first level, 70 % resolved)",
               (), (), "group:rural", "higher", enable=_RECEPTION),
-    Mechanism("site_quality", "site quality by local dynamism (first-level sites, sd 0.3)",
-              _RECEPTION, (), "theil_between_share_communes", "lower",
+    Mechanism("site_quality", "limit: site quality by local dynamism (first-level sites, sd 0.3)",
+              _RECEPTION, (), "theil_between_share_communes", "lower", limit=True,
               enable=(*_RECEPTION, "site_quality.groups=['town_services']",
                       "site_quality.dynamism_sd=0.3")),
     Mechanism("back_office", "pooled back office (every fixed site)", (), (),
@@ -97,11 +100,26 @@ MECHANISMS = (
                   "'health_insurance', 'town_services']",)),
     Mechanism("accessibility", "priority by accessibility (weight 2 beyond 45 min)", (), (),
               "group:rural", "higher", enable=("priorities.accessibility=1",)),
-    Mechanism("info_ramp", "information ramp-up over 8 years (a limit: raises non-take-up)",
-              (), (), "non_take_up", "higher",
+    Mechanism("info_ramp", "limit: information ramp-up over 8 years", (), (), "non_take_up",
+              "lower", limit=True,
               enable=("information.years_to_full_effect=8",)),
     Mechanism("co2_cap", "CO2 cap on module moves and bus tours (50 kg a week)", (), (),
               "co2_tonnes", "lower", enable=("orchestrator.co2_cap_kg_per_week=50",)),
+    Mechanism("durability", "limit: associations depend on co-funding (budget -3 %/year)",
+              ("futures.budget_trend_per_year=-0.03",), (), "volunteer_hours", "higher",
+              limit=True, enable=("futures.budget_trend_per_year=-0.03",
+                      "associations.cofunding_dependence=1.0")),
+    Mechanism("transfer_kits", "transfer kits (half of the inciter money)", (), (),
+              "group:rural", "higher", enable=("associations.transfer_kit_share=0.5",)),
+    Mechanism("missions", "tailored engagement (mission volunteers, half offer missions)", (),
+              (), "volunteer_hours", "higher",
+              enable=("associations.mission_share=0.2", "associations.mission_offer_share=0.5")),
+    Mechanism("exclusion", "limit: digital exclusion beyond age (disability, precarity)", (),
+              (), "group:disability", "higher", limit=True,
+              enable=("digital.disability_success_factor=0.5",
+                      "digital.precarity_success_factor=0.5",
+                      "digital.disability_in_person_share=0.3",
+                      "digital.precarity_in_person_share=0.3")),
 )
 
 DIAGNOSTICS = ("coverage_latent", "abandonment", "group:workers", "capacity_offered",
@@ -206,10 +224,11 @@ def _verdict(row: dict) -> str:
     sign = 1 if row["mechanism"].better == "higher" else -1
     if not np.isfinite(half):
         return "?"
+    limit = row["mechanism"].limit
     if sign * mean - half > 0:
-        return "helps"
+        return "**opposite of the limit**" if limit else "helps"
     if sign * mean + half < 0:
-        return "**wrong sign**"
+        return "limit shows" if limit else "**wrong sign**"
     return "**null**"
 
 
@@ -238,7 +257,10 @@ def markdown(sections: list[tuple[str, list[dict]]], settings: dict,
         "money given back to the channel mix (*without*), paired by replicate (common random "
         "numbers). *Effect* is the mean paired difference *with − without* of the mechanism's "
         "own target and its 95 % t confidence interval; coverages in points (×100). "
-        "*Spent* is `budget_spent_share / (1 − laisser_faire)` of each arm.",
+        "*Spent* is `budget_spent_share / (1 − laisser_faire)` of each arm. Rows marked "
+        "*limit* are a scenario's known limit, not a lever: expected to harm their target, "
+        "their verdict reads *limit shows* when they do. Levers off in bundled `soft` are "
+        "compared turned on (*with*) against `soft` (*without*).",
         "",
     ]
     for title, rows in sections:

@@ -147,6 +147,10 @@ def _parser() -> argparse.ArgumentParser:
 
     _analyze_parser(sub)
 
+    from softsim import normative_cli
+
+    normative_cli.add_parser(sub)
+
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
     show = tsub.add_parser("show", help="print a territory's figures and draw its map")
@@ -595,6 +599,12 @@ def _cmd_explain(args, console: Console) -> int:
     return 0
 
 
+def _cmd_normative(args, console: Console) -> int:
+    from softsim.normative_cli import command
+
+    return command(args, console)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``softsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -604,6 +614,7 @@ def main(argv: list[str] | None = None) -> int:
         "compare": _cmd_compare,
         "sweep": _cmd_sweep,
         "analyze": _cmd_analyze,
+        "normative": _cmd_normative,
         "territory": _cmd_territory,
         "scenarios": _cmd_scenarios,
         "demo": _cmd_demo,

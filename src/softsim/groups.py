@@ -25,6 +25,8 @@ GROUP_LABELS: dict[str, str] = {
     "dependent": "dependent residents",
     "rural": "rural",
     "urban": "urban",
+    "disability": "disability",
+    "precarity": "great precarity",
 }
 """Each group and its label in tables and reports."""
 
@@ -38,13 +40,15 @@ PRIORITY_GROUPS: tuple[str, ...] = (
     "workers",
     "dependent",
     "rural",
+    "disability",
+    "precarity",
 )
 """Groups a scenario may give a priority weight to (``priorities.publics``)."""
 
 
 def group_masks(residents: Residents, territory: Territory) -> dict[str, np.ndarray]:
     """Boolean mask over the residents of every group of :data:`GROUPS`."""
-    from softsim.population import AGE_75PLUS
+    from softsim.population import AGE_75PLUS, DISABILITY, PRECARITY
     from softsim.territory.core import POLE, VILLAGE
 
     res = residents
@@ -58,6 +62,8 @@ def group_masks(residents: Residents, territory: Territory) -> dict[str, np.ndar
         "dependent": res.dependent,
         "rural": home_cls == VILLAGE,
         "urban": home_cls == POLE,
+        "disability": (res.exclusion & DISABILITY) != 0,
+        "precarity": (res.exclusion & PRECARITY) != 0,
     }
 
 

@@ -138,7 +138,8 @@ def _group_columns() -> tuple[Metric, ...]:
              "workers": "workers"}
     gaps = {"age_75plus": "residents aged 75+", "no_car": "residents without a car",
             "low_digital_skill": "residents with low digital skill", "workers": "workers",
-            "rural": "rural residents"}
+            "rural": "rural residents", "disability": "residents with a disability",
+            "precarity": "residents in great precarity"}
     out = [
         Metric(f"gap_{g}", f"coverage gap, {GROUP_LABELS[g]}", "share", "higher", group=g,
                field="gap_vs_rest", compared=True, short=f"gap {GROUP_LABELS[g]}",

@@ -27,7 +27,7 @@ from softsim.information import Awareness
 from softsim.interoperability import Interoperability
 from softsim.orchestrator import Orchestrator, unmet_map
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
-from softsim.population import AGE_75PLUS, build_residents
+from softsim.population import AGE_75PLUS, build_residents, draw_exclusion
 from softsim.providers import week_providers
 from softsim.reception import Reception
 from softsim.rng import SeedTree
@@ -70,6 +70,7 @@ class SoftTerritory(mesa.Model):
         check_territory(cfg, t)
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
+        draw_exclusion(res, cfg, seeds.generator("exclusion"))
         # with a channel mix, the money buys the counts and amounts of the channels
         self.purchase = buy_capacity(cfg, t, res.n)
         if self.purchase is not None:
@@ -92,6 +93,11 @@ class SoftTerritory(mesa.Model):
         self.reception = Reception(cfg, types)
         self.editor = Editor(self, cfg.edits)  # checked now; week 0 edits place the actors
         self.editor.apply(self, 0)
+        if self.associations is not None:
+            self.associations.use_levers(
+                t.cls, t.population, seeds.generator("association_missions"),
+                seeds.generator("association_durability"),
+            )
 
         # processes
         epidemic = any(s.kind == "epidemic" for s in cfg.futures.shocks)
@@ -156,6 +162,7 @@ class SoftTerritory(mesa.Model):
         self.pool = NeedPool.empty()
         self._rng_needs = seeds.generator("needs")
         self._rng_digital = seeds.generator("digital")
+        self._rng_digital_exclusion = seeds.generator("digital_exclusion")
         self._rng_priority = seeds.generator("priority")
         self._rng_transport = seeds.generator("transport")
         self._rng_outcomes = seeds.generator("outcomes")
@@ -300,7 +307,7 @@ class SoftTerritory(mesa.Model):
         pool, res, now = self.pool, self.residents, self.now
         now.digital_ok, now.digital_failed = digital_attempts(
             pool.resident, pool.digitisable, res, self.broadband, self.cfg.digital,
-            self._rng_digital,
+            self._rng_digital, self._rng_digital_exclusion,
         )
         now.counters["digital_failures"] = int(now.digital_failed.sum())
         now.alt_type = np.where(now.digital_failed, self.mediation, -1).astype(np.int8)
@@ -464,12 +471,21 @@ class SoftTerritory(mesa.Model):
         """Associations update; every ``review_weeks`` the orchestrator reconfigures modules."""
         w, b = self.now.counters, self.budget
         if self.associations is not None:
-            s = self.associations
+            s, kits = self.associations, self.cfg.associations.transfer_kit_share
+            years = self.week / self.cfg.simulation.weeks_per_year
             w["volunteer_hours"] = s.update(
-                self.futures.engagement(self.week), b.cofunding(len(s.by_commune)), b.incentives()
+                self.futures.engagement(self.week),
+                b.cofunding(len(s.by_commune)),
+                b.incentives() * (1.0 - kits),  # the kits' part of inciter buys no incentive
+                support=b.envelope("faire_avec") + b.envelope("inciter"),
+                kit_money=b.envelope("inciter") * kits,
+                mission_share=s.mission_share(years, self.cfg.futures.mission_shift_per_year),
             )
             w["volunteers"] = s.volunteers_total()
             w["associations"] = len(s.by_commune)
+            w["mission_volunteers"] = s.missioners_total()
+            w["transfer_kits"] = s.kits
+            w["associations_dissolved_by_cut"] = s.dissolved_by_cut
         for m in self.modules:  # a module reconfigured now stays closed move/retype_weeks
             m.tick()
         if self.orchestrator is not None:

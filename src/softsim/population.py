@@ -15,9 +15,15 @@ from softsim.config import AGE_BANDS, Config
 from softsim.scatter import add_at
 from softsim.territory import Territory
 
-__all__ = ["Residents", "build_residents", "AGE_75PLUS"]
+__all__ = [
+    "Residents", "build_residents", "draw_exclusion", "AGE_75PLUS", "DISABILITY", "PRECARITY"
+]
 
 AGE_75PLUS = AGE_BANDS.index("75+")
+DISABILITY = np.uint8(1)
+"""Bit of ``Residents.exclusion``: a disability (severe functional limitation)."""
+PRECARITY = np.uint8(2)
+"""Bit of ``Residents.exclusion``: great precarity (grande pauvreté)."""
 
 
 @dataclass(eq=False)
@@ -28,6 +34,7 @@ class Residents:
         home, work, shop: Commune index of each anchor of the bassin de vie.
         age: Age band index (see ``AGE_BANDS``).
         employed, car, low_skill, dependent: Boolean traits.
+        exclusion: Bit flags (one byte per resident): :data:`DISABILITY`, :data:`PRECARITY`.
         broadband_rank: Uniform rank in [0, 1) of the home's broadband connection: the home
             has broadband while ``rank < coverage`` of its commune (rollout keeps it monotone).
         awareness: Bit ``k`` set when the resident knows service type ``k``.
@@ -45,6 +52,7 @@ class Residents:
     low_skill: np.ndarray
     broadband_rank: np.ndarray
     dependent: np.ndarray
+    exclusion: np.ndarray
     awareness: np.ndarray
     latent: np.ndarray
     not_taken_up: np.ndarray
@@ -147,6 +155,7 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
         low_skill=low_skill,
         broadband_rank=broadband_rank,
         dependent=dependent,
+        exclusion=zeros(np.uint8),  # filled by draw_exclusion, from its own stream
         awareness=awareness,
         latent=zeros(np.uint16),
         not_taken_up=zeros(np.uint16),
@@ -156,3 +165,17 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
         travel_min_sum=zeros(np.float32),
         wait_weeks_sum=zeros(np.float32),
     )
+
+
+def draw_exclusion(residents: Residents, cfg: Config, rng: np.random.Generator) -> None:
+    """Draw the disability and great-precarity traits into ``residents.exclusion``.
+
+    Each trait is drawn independently with its share per age band (``population.disability``,
+    ``population.precarity``). They come from their own stream (``exclusion``), after the other
+    traits, so adding them leaves every other draw of a run as it was.
+    """
+    pc = cfg.population
+    age = residents.age
+    disabled = rng.random(residents.n) < np.asarray(pc.disability)[age]
+    precarious = rng.random(residents.n) < np.asarray(pc.precarity)[age]
+    residents.exclusion[:] = disabled * DISABILITY | precarious * PRECARITY

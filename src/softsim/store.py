@@ -60,6 +60,7 @@ __all__ = [
     "write_run",
     "write_comparison",
     "write_analysis",
+    "write_normative",
     "write_figure",
     "git_sha",
     "RUN_FILES",
@@ -462,16 +463,74 @@ def write_analysis(
     from softsim import __version__
 
     with atomic_dir(target, unique=unique) as out:
-        tmp = out.tmp
-        (tmp / "analysis.md").write_text(markdown + "\n", encoding="utf-8")
-        for stem, table in tables.items():
-            table.to_csv(tmp / f"{stem}.csv", index=False)
-        for name, fig in figures.items():
-            write_figure(fig, tmp / "figures" / f"{name}.png")
-        files = ["analysis.md", "manifest.json", *[f"{s}.csv" for s in tables],
-                 *[f"figures/{n}.png" for n in figures]]
-        _json(tmp / "manifest.json", {"softsim_version": __version__, "git_sha": git_sha(),
-                                      "command": command, "files": files})
+        files = _document(out.tmp, "analysis.md", markdown + "\n", tables, figures)
+        _json(out.tmp / "manifest.json", {"softsim_version": __version__, "git_sha": git_sha(),
+                                          "command": command, "files": files})
+    return out.path
+
+
+def _document(tmp: Path, name: str, markdown: str, tables: dict, figures: dict) -> list[str]:
+    """Write a markdown text, its CSV tables and its figures into ``tmp``.
+
+    Returns the files of the folder, the manifest (written by the caller) included.
+    """
+    (tmp / name).write_text(markdown, encoding="utf-8")
+    for stem, table in tables.items():
+        table.to_csv(tmp / f"{stem}.csv", index=False)
+    for stem, fig in figures.items():
+        write_figure(fig, tmp / "figures" / f"{stem}.png")
+    return [name, "manifest.json", *[f"{s}.csv" for s in tables],
+            *[f"figures/{n}.png" for n in figures]]
+
+
+def write_normative(
+    target: Path,
+    tables: dict,
+    markdown: str,
+    figures: dict,
+    manifest: dict,
+    scenario: Path,
+    scenario_text: str,
+    *,
+    unique: bool = False,
+) -> Path:
+    """Write a normative search: its folder (tables, front, figures) and its scenario file.
+
+    Both or neither: the scenario file is written once the folder is published (it may lie
+    inside it), and the folder is removed again if the file cannot be written or a signal
+    arrives meanwhile (an existing file, allowed by the caller's check, is replaced).
+
+    Args:
+        target: Folder to create (must not exist, or be empty).
+        tables: ``{name: DataFrame}`` written as ``name.csv``.
+        markdown: ``front.md``.
+        figures: ``{name: matplotlib Figure}`` saved under ``figures/``.
+        manifest: Recorded as ``manifest.json`` (the list of files is added).
+        scenario: The scenario file to write.
+        scenario_text: Its content.
+        unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
+
+    Returns:
+        The folder written.
+    """
+    scenario = Path(scenario)
+    with atomic_dir(target, unique=unique) as out:
+        files = _document(out.tmp, "front.md", markdown, tables, figures)
+        _json(out.tmp / "manifest.json", {**manifest, "git_sha": git_sha(),
+                                      "scenario_file": str(scenario.resolve()),
+                                      "files": files})
+    created = written = False
+    try:
+        with signals_deferred():
+            scenario.parent.mkdir(parents=True, exist_ok=True)
+            created = not scenario.exists()
+            _atomic_bytes(scenario, scenario_text.encode("utf-8"))
+            written = True
+    except BaseException:
+        if written and created:
+            scenario.unlink(missing_ok=True)
+        shutil.rmtree(out.path, ignore_errors=True)
+        raise
     return out.path
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "SweepProgress",
     "SweepResult",
     "connect_dask",
+    "make_executor",
     "run_one",
     "run_sweep",
     "runs_schema",
@@ -309,6 +310,23 @@ def connect_dask(scheduler: str | None = None, local_workers: int | None = None)
                                dashboard_address=None)
         client = Client(cluster)
     return _Dask(client, cluster)
+
+
+def make_executor(workers: int = 1, scheduler: str | None = None,
+                  dask_local: int | None = None):
+    """The executor of a sweep's runs: this process, local processes, or Dask.
+
+    It takes runs with ``submit(run, keep_series)`` (each made by :func:`run_one`), and ends
+    with ``close()`` (or ``stop()`` on an interruption).
+
+    Args:
+        workers: Local processes (1 runs in this process); ignored with Dask.
+        scheduler: Address of a Dask scheduler.
+        dask_local: Start a Dask ``LocalCluster`` of this many worker processes.
+    """
+    if scheduler is not None or dask_local is not None:
+        return connect_dask(scheduler, dask_local)
+    return _LocalPool(workers) if workers > 1 else _InProcess()
 
 
 def _execute(plan: SweepPlan, store, executor, todo: Iterable[int], keep_series: bool,

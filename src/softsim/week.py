@@ -55,6 +55,9 @@ SERIES: tuple[str, ...] = (
     "aware_share",
     "oriented",
     "resolved_first_level",
+    "mission_volunteers",
+    "transfer_kits",
+    "associations_dissolved_by_cut",
 )
 """Per-week counters, recorded into the model's series at the end of every week."""
 

@@ -141,6 +141,9 @@ class PopulationConfig(Section):
     broadband: PerClass = PerClass(pole=0.97, bourg=0.90, village=0.78)
     commute_decay_min: Real(5.0, TRIP_MIN) = 20.0
     shop_decay_min: Real(5.0, TRIP_MIN) = 12.0
+    # digital exclusion beyond age (drawn from the ``exclusion`` stream; see population.py)
+    disability: SharePerBand = [0.04, 0.06, 0.08, 0.12, 0.18, 0.36]
+    precarity: SharePerBand = [0.042, 0.028, 0.026, 0.022, 0.012, 0.008]
 
     @field_validator("age_shares")
     @classmethod
@@ -192,6 +195,11 @@ class DigitalConfig(Section):
     skill_gain: Share = 0.1
     rollout_per_1000_per_week: Real(0.0, PER_1000) = 0.0
     connection_cost: Real(1.0, UNIT_COST) = 150.0
+    # exclusion beyond age: neutral by default (see services/digital.py)
+    disability_success_factor: Share = 1.0
+    precarity_success_factor: Share = 1.0
+    disability_in_person_share: Share = 0.0
+    precarity_in_person_share: Share = 0.0
 
 
 class ResidentsConfig(Section):
@@ -290,6 +298,19 @@ class AssociationsConfig(Section):
     slots: Slots = Field(["evening", "saturday"], min_length=1, max_length=3)
     carpool_lifts_per_volunteer: Real(0.0, 50.0) = 1.0
     reach_min: Real(gt=0.0, le=TRIP_MIN) = 10.0
+    # durability: yearly dissolution hazard under a full cut of the co-production money
+    cofunding_dependence: Real(0.0, RATE_PER_YEAR) = 0.0
+    # transfer kits: a share of the inciter money copies associations that serve well
+    transfer_kit_share: Share = 0.0
+    transfer_kit_cost: Real(1.0, COST) = 5000.0
+    transfer_min_use: Share = 0.5
+    # tailored engagement: mission-based volunteers beside the regular ones
+    mission_share: Share = 0.0
+    mission_potential_factor: Real(1.0, 20.0) = 3.0
+    mission_hours_per_volunteer: Real(gt=0.0, le=80.0) = 0.5
+    mission_quit_per_year: Real(0.0, RATE_PER_YEAR) = 1.0
+    mission_offer_share: Share = 0.0
+    mission_offer_retention: Real(1.0, 100.0) = 3.0
 
 
 class InformationConfig(Section):
@@ -435,6 +456,7 @@ class FuturesConfig(Section):
     volunteer_trend_per_year: Real(-0.5, 1.0) = 0.0
     broadband_rollout_per_year: Share = 0.0
     shocks: list[Shock] = Field([], max_length=100)
+    mission_shift_per_year: Real(-1.0, 1.0) = 0.0
 
 
 class ReceptionConfig(Section):

@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from softsim.config import DigitalConfig
-from softsim.population import Residents
+from softsim.population import DISABILITY, PRECARITY, Residents
 
-__all__ = ["digital_attempts", "has_broadband", "learn_from_mediation", "roll_out_broadband"]
+__all__ = [
+    "digital_attempts",
+    "exclusion_factor",
+    "has_broadband",
+    "in_person_share",
+    "learn_from_mediation",
+    "roll_out_broadband",
+]
 
 
 def has_broadband(resident: np.ndarray, residents: Residents, coverage: np.ndarray) -> np.ndarray:
@@ -22,12 +29,17 @@ def digital_attempts(
     coverage: np.ndarray,
     cfg: DigitalConfig,
     rng: np.random.Generator,
+    exclusion_rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """This week's digital attempts of the pending needs.
 
     A resident tries online when the need is digitisable and the home has broadband (commune
     ``coverage``); the attempt succeeds with probability ``success_skilled`` or
-    ``success_low_skill``.
+    ``success_low_skill``, times :func:`exclusion_factor` (disability, great precarity).
+    A resident with a disability (great precarity) does not try online at all for a share
+    ``disability_in_person_share`` (``precarity_in_person_share``) of the needs: they go
+    straight to human reception. Those draws come from ``exclusion_rng``, only when a share
+    is set, so the ``digital`` stream is the same with or without them.
 
     Returns:
         ``(success, failed)`` boolean arrays over the needs.
@@ -37,9 +49,33 @@ def digital_attempts(
         none = np.zeros(len(resident), bool)
         return none, none
     tried = digitisable & has_broadband(resident, residents, coverage)
+    flags = residents.exclusion[resident]
+    skip = in_person_share(flags, cfg)
+    if exclusion_rng is not None and skip.any():
+        tried &= ~(exclusion_rng.random(len(resident)) < skip)
     p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
-    success = tried & (u < p)
+    success = tried & (u < p * exclusion_factor(flags, cfg))
     return success, tried & ~success
+
+
+def exclusion_factor(flags: np.ndarray, cfg: DigitalConfig) -> np.ndarray:
+    """Multiplier of the online success chance: the product of the factors of the traits held.
+
+    ``disability_success_factor`` for :data:`~softsim.population.DISABILITY` and
+    ``precarity_success_factor`` for :data:`~softsim.population.PRECARITY` (1 without).
+    """
+    f = np.ones(len(flags))
+    f[(flags & DISABILITY) != 0] *= cfg.disability_success_factor
+    f[(flags & PRECARITY) != 0] *= cfg.precarity_success_factor
+    return f
+
+
+def in_person_share(flags: np.ndarray, cfg: DigitalConfig) -> np.ndarray:
+    """Chance that a need is taken straight to human reception: ``1 - Π(1 - share)`` over traits."""
+    keep = np.ones(len(flags))
+    keep[(flags & DISABILITY) != 0] *= 1.0 - cfg.disability_in_person_share
+    keep[(flags & PRECARITY) != 0] *= 1.0 - cfg.precarity_in_person_share
+    return 1.0 - keep
 
 
 def roll_out_broadband(
