@@ -59,6 +59,10 @@ def test_information_lowers_non_take_up_without_adding_capacity(runs):
     assert (_paired(runs, "capacity_offered", "information", "hard") <= 0).all()
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (docs/scenarios.md, network): since network models its sites' quality by local "
+    "dynamism, its between-commune share nears local's and the contrast is no longer "
+    "significant; strict, so that the pattern returning is noticed"))
 def test_local_has_a_larger_between_commune_share_of_inequality_than_network(runs):
     ok, detail = _significantly_positive(
         _paired(runs, "theil_between_share_communes", "local", "network"))
