@@ -38,6 +38,7 @@ from softsim.services import (
     roll_out_broadband,
 )
 from softsim.territory import Territory, build_territory
+from softsim.territory.travel import travel_cutoff
 from softsim.transport import Transport
 from softsim.week import SERIES, WeekState
 
@@ -76,7 +77,10 @@ class SoftTerritory(mesa.Model):
             else -1
         )
         self.residents_c = np.bincount(res.home, minlength=t.n)
-        self.transport = Transport(t, cfg.transport, self.residents_c)
+        self.travel = t.travel(
+            travel_cutoff(cfg), max(cfg.travel.nocar_speed_kmh, cfg.transport.tad_speed_kmh)
+        )
+        self.transport = Transport(t, cfg.transport, self.residents_c, self.travel)
 
         actors = place_actors(self, cfg, t, res, types, seeds.generator("associations"))
         self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
@@ -107,7 +111,7 @@ class SoftTerritory(mesa.Model):
             Orchestrator(
                 cfg.orchestrator,
                 cfg.modules,
-                t.car_min,
+                self.travel,
                 types.ids(cfg.modules.types, "modules.types"),
                 len(types),
                 seeds.generator("orchestrator"),
@@ -168,7 +172,7 @@ class SoftTerritory(mesa.Model):
 
     def worst_activity(self) -> Activity:
         """This week's most activity at full funding (see :meth:`CostModel.worst_case`)."""
-        far = float(self.territory.road_km[int(self.buses[0].base.coordinate)].max()) if (
+        far = float(self.travel.rows("km", [int(self.buses[0].base.coordinate)]).max()) if (
             self.buses
         ) else 0.0
         return self.costs.worst_case(
@@ -238,7 +242,11 @@ class SoftTerritory(mesa.Model):
             ranking = seen[:, self.buses[0].types, :].sum(axis=(1, 2))
         else:  # farthest from any fixed site first
             fixed = np.array([s.commune for s in self.sites], dtype=np.int64)
-            ranking = t.car_min[:, fixed].min(axis=1) if len(fixed) else np.zeros(t.n, np.float32)
+            ranking = (
+                self.travel.columns("car", fixed).min(axis=1)
+                if len(fixed)
+                else np.zeros(t.n, np.float32)
+            )
         stops = int(np.floor(self.cfg.bus.stops_per_week * factor + 1e-9))
         plan_bus_stops(self.buses, self.week, t, ranking, stops, self.cfg.bus.revisit_weeks)
 
@@ -329,7 +337,7 @@ class SoftTerritory(mesa.Model):
             len(pool),
             mob.hours_per_week * 60.0 * now.factor,
             mob.visit_min,
-            self.territory,
+            self.travel,
         )
         now.counters["mobile_km"] = now.visits.km
 
@@ -344,9 +352,9 @@ class SoftTerritory(mesa.Model):
         wait = (self.week - pool.arrival[served]).astype(np.float32)
         res.book_served(r_served, wait, r_site, travel)
         self.travel_hist += np.bincount(np.minimum(travel, 300).astype(np.int64), minlength=301)
-        km = t.road_km[now.anchor[at_site], sa.commune[choice[at_site]]]
+        km = self.travel.pairs("km", now.anchor[at_site], sa.commune[choice[at_site]])
         trips = self.transport.book(now.mode[at_site], km, res.home[r_site], res.car[r_site])
-        bus_km = sum(b.week_km(t.road_km) for b in self.buses)
+        bus_km = sum(b.week_km(self.travel.view("km")) for b in self.buses)
         # mediation: a failed online attempt served at a site that does not offer the type
         offers = sa.offers()[np.maximum(choice, 0), pool.type]
         mediated = at_site & now.digital_failed & ~offers

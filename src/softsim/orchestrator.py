@@ -24,11 +24,13 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
 from softsim.population import Residents
 from softsim.scatter import add_at
 from softsim.slots import SLOT_CLASSES
+from softsim.territory.travel import Travel
 
 __all__ = ["Orchestrator", "unmet_map"]
 
@@ -51,13 +53,27 @@ def unmet_map(
     return out
 
 
+def _reach(car_min: Travel | np.ndarray, reach_min: float) -> csr_matrix:
+    """Which destinations each origin reaches within ``reach_min`` car minutes (CSR of 1.0)."""
+    if isinstance(car_min, np.ndarray):
+        return csr_matrix((car_min <= reach_min).astype(np.float32))
+    ptr, idx, car = car_min.csr("car")
+    rows = np.repeat(np.arange(car_min.n), np.diff(ptr))
+    ok = car <= reach_min
+    n = car_min.n
+    return csr_matrix(
+        (np.ones(int(ok.sum()), np.float32), (rows[ok], idx[ok])), shape=(n, n)
+    )
+
+
 class Orchestrator:
     """Reads observed unmet demand and reconfigures modules (see the module docstring).
 
     Args:
         cfg: The orchestrator's parameters.
         modules_cfg: The modules' parameters (capacity, costs, delays).
-        car_min: Car minutes between communes.
+        car_min: Car minutes between communes: the run's sparse
+            :class:`~softsim.territory.travel.Travel` or a dense matrix.
         allowed_types: Type ids a module may offer (``modules.types``).
         n_types: Number of service types.
         rng: The ``orchestrator`` stream (observation noise).
@@ -67,7 +83,7 @@ class Orchestrator:
         self,
         cfg: OrchestratorConfig,
         modules_cfg: ModulesConfig,
-        car_min: np.ndarray,
+        car_min: Travel | np.ndarray,
         allowed_types: list[int],
         n_types: int,
         rng: np.random.Generator,
@@ -75,7 +91,7 @@ class Orchestrator:
         self.allowed_types = np.isin(np.arange(n_types), allowed_types)
         self.cfg = cfg
         self.mcfg = modules_cfg
-        self.reach = (car_min <= cfg.reach_min).astype(np.float32)  # (origin, destination)
+        self.reach = _reach(car_min, cfg.reach_min)  # (origin, destination), sparse 0/1
         self.n_types = n_types
         self.rng = rng
         self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
@@ -160,7 +176,7 @@ class Orchestrator:
             if total <= 0:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
-            rows = np.flatnonzero(self.reach[:, j])
+            rows = np.flatnonzero(self.reach[:, [j]].toarray())
             cols = np.array(types) * 2 + s
             delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
             flat[np.ix_(rows, cols)] -= delta
