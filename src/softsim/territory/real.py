@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from softsim.config import TerritoryConfig, TravelConfig
 from softsim.errors import TerritoryError
 from softsim.territory.core import Territory, assemble
+from softsim.territory.regions import REGIONS
 
 __all__ = [
     "ATTRIBUTION",
@@ -30,6 +31,7 @@ __all__ = [
     "communes_table",
     "far_communes",
     "table_problems",
+    "from_bundled",
     "from_department",
     "from_epci",
     "from_csv",
@@ -263,15 +265,35 @@ def _from_frame(
 
 
 def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
-    """The rows of the bundled table named by ``dep:<code>`` or ``epci:<siren>``.
+    """The rows of the bundled table named by a spec.
+
+    The spec is ``dep:<code>``, ``epci:<siren>``, ``reg:<code>`` (INSEE region code, see
+    :data:`~softsim.territory.regions.REGIONS`) or a comma-separated list of those
+    (``dep:23,dep:87,dep:19``).
 
     Returns:
-        The normalised label (``dep:01`` for ``dep:1``) and the rows, in table order (the order
-        of the territory's communes).
+        The normalised label (``dep:01`` for ``dep:1``; a list's labels joined by commas) and
+        the rows, in table order (the order of the territory's communes, whatever the order of
+        the list; a commune named twice is taken once).
 
     Raises:
-        TerritoryError: Unknown département or EPCI.
+        TerritoryError: Unknown département, EPCI or région, or an empty item in a list.
     """
+    items = [p.strip() for p in spec.split(",")]
+    if len(items) == 1:
+        return _selection(items[0])
+    if not all(items):
+        raise TerritoryError(
+            f"territory {spec!r}: an empty item in the list (expected e.g. dep:23,dep:87)"
+        )
+    picked = [_selection(item) for item in items]
+    labels = list(dict.fromkeys(label for label, _ in picked))
+    index = pd.Index([]).append([df.index for _, df in picked])
+    table = communes_table()
+    return ",".join(labels), table[table.index.isin(index)]
+
+
+def _selection(spec: str) -> tuple[str, pd.DataFrame]:
     table = communes_table()
     kind, _, value = spec.strip().partition(":")
     if kind == "dep":
@@ -291,7 +313,17 @@ def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
                 f"territory epci:{siren}: unknown EPCI SIREN (expected 9 digits)"
             )
         return f"epci:{siren}", df
-    raise TerritoryError(f"territory {spec!r}: expected dep:<code> or epci:<siren>")
+    if kind == "reg":
+        code = value.strip()
+        if code not in REGIONS:
+            raise TerritoryError(
+                f"territory reg:{code}: unknown région code (expected one of "
+                f"{', '.join(REGIONS)}: INSEE codes of the metropolitan régions)"
+            )
+        return f"reg:{code}", table[table["dep"].isin(REGIONS[code][1])]
+    raise TerritoryError(
+        f"territory {spec!r}: expected dep:<code>, epci:<siren> or reg:<code>"
+    )
 
 
 def from_department(code: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
@@ -303,6 +335,12 @@ def from_department(code: str, cfg: TerritoryConfig, travel: TravelConfig) -> Te
 def from_epci(siren: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of one intercommunality (EPCI), by its SIREN."""
     label, df = bundled_selection(f"epci:{siren}")
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+
+
+def from_bundled(spec: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
+    """The communes of a région (``reg:75``) or of a list (``dep:23,dep:87,dep:19``)."""
+    label, df = bundled_selection(spec)
     return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
 
 
