@@ -1,11 +1,11 @@
 """Travel times between communes: sparse neighbour lists within a cutoff, exact rows on demand.
 
-The road graph (:class:`RoadGraph`) gives travel times by shortest paths
-(:func:`scipy.sparse.csgraph.dijkstra`). A run keeps only the pairs that its rules can use
-(:class:`Travel`): every pair within ``cutoff_min`` minutes by car or within the km a slower mode
-covers in ``cutoff_min`` (:func:`travel_cutoff` derives it from the config), as CSR neighbour
-lists with car minutes, no-car minutes and road km. Memory grows with communes × neighbours,
-not communes².
+The road graph (:class:`RoadGraph`) gives travel times by shortest paths (Dijkstra, compiled and
+parallel over sources; the same values as :func:`scipy.sparse.csgraph.dijkstra`). A run keeps
+only the pairs that its rules can use (:class:`Travel`): every pair within ``cutoff_min`` minutes
+by car or within the km a slower mode covers in ``cutoff_min`` (:func:`travel_cutoff` derives it
+from the config), as CSR neighbour lists with car minutes, no-car minutes and road km. Memory
+grows with communes × neighbours, not communes².
 
 Values are those of the dense all-pairs computation, bit for bit: Dijkstra with a ``limit``
 settles the same nodes in the same order up to the limit, and the access terms are added in the
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 __all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "lookup", "travel_cutoff"]
 
@@ -31,6 +30,8 @@ CHUNK = 256
 """Sources per Dijkstra call (bounds the float64 working arrays to CHUNK × communes)."""
 ROW_CACHE = 512
 """Exact full rows kept after a request (tours and pairs beyond the cutoff reuse them)."""
+COLUMN_CACHE_BYTES = 256 * 2**20
+"""Memory of the columns kept after a request (the sites' columns, read at every summary)."""
 
 
 def travel_cutoff(cfg) -> float:
@@ -84,16 +85,31 @@ class RoadGraph:
         return len(self.access_km)
 
     def _graph(self, which: str):
+        """Both directions of every segment as CSR ``(indptr, indices, weights)``."""
         if which not in self._graphs:
             w = self.edge_min if which == "min" else self.edge_km
-            self._graphs[which] = coo_matrix((w, (self.a, self.b)), shape=(self.n, self.n)).tocsr()
+            g = coo_matrix(
+                (np.concatenate([w, w]), (np.concatenate([self.a, self.b]),
+                                          np.concatenate([self.b, self.a]))),
+                shape=(self.n, self.n),
+            ).tocsr()
+            g.sort_indices()
+            self._graphs[which] = (g.indptr.astype(np.int64), g.indices.astype(np.int64),
+                                   g.data.astype(np.float64))
         return self._graphs[which]
 
-    def paths(self, sources: np.ndarray, limit_min=np.inf, limit_km=np.inf):
-        """Shortest car-minute and km paths from ``sources`` (float64, ``inf`` beyond a limit)."""
-        car = dijkstra(self._graph("min"), directed=False, indices=sources, limit=limit_min)
-        km = dijkstra(self._graph("km"), directed=False, indices=sources, limit=limit_km)
-        return np.atleast_2d(car), np.atleast_2d(km)
+    def paths(self, sources, limit_min=np.inf, limit_km=np.inf, kinds=("min", "km")):
+        """Shortest car-minute and km paths from ``sources`` (float64, ``inf`` beyond a limit).
+
+        ``kinds`` says which: ``min`` (car minutes), ``km``; one array per kind, in that order.
+
+        Same values as :func:`scipy.sparse.csgraph.dijkstra` (each distance is the minimum of
+        ``dist[u] + w`` over settled neighbours, whatever the order), computed in parallel
+        over sources (each row on its own: the same numbers whatever the thread count).
+        """
+        src = np.atleast_1d(np.asarray(sources, np.int64))
+        limits = {"min": float(limit_min), "km": float(limit_km)}
+        return tuple(_dijkstra_many(*self._graph(w), src, limits[w]) for w in kinds)
 
     def values(self, origins: np.ndarray, car_path: np.ndarray, km_path: np.ndarray):
         """Car minutes, no-car minutes and road km (float32) from ``origins`` given the paths.
@@ -118,6 +134,72 @@ class RoadGraph:
             s = sources[lo : lo + CHUNK]
             out[:, lo : lo + len(s)] = self.values(s, *self.paths(s))
         return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
+    dist[:] = np.inf
+    done[:] = False
+    dist[source] = 0.0
+    heap_d[0] = 0.0
+    heap_v[0] = source
+    size = 1
+    while size > 0:
+        d = heap_d[0]
+        u = heap_v[0]
+        size -= 1
+        if size > 0:  # move the last entry to the root and sift it down
+            ld = heap_d[size]
+            lv = heap_v[size]
+            k = 0
+            while True:
+                c = 2 * k + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                    c += 1
+                if heap_d[c] < ld:
+                    heap_d[k] = heap_d[c]
+                    heap_v[k] = heap_v[c]
+                    k = c
+                else:
+                    break
+            heap_d[k] = ld
+            heap_v[k] = lv
+        if done[u]:
+            continue
+        done[u] = True
+        for p in range(ptr[u], ptr[u + 1]):
+            v = idx[p]
+            if done[v]:
+                continue
+            nd = d + w[p]
+            if nd < dist[v] and nd <= limit:
+                dist[v] = nd
+                k = size  # push and sift up
+                size += 1
+                while k > 0:
+                    parent = (k - 1) >> 1
+                    if heap_d[parent] > nd:
+                        heap_d[k] = heap_d[parent]
+                        heap_v[k] = heap_v[parent]
+                        k = parent
+                    else:
+                        break
+                heap_d[k] = nd
+                heap_v[k] = v
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _dijkstra_many(ptr, idx, w, sources, limit):
+    n = len(ptr) - 1
+    out = np.empty((len(sources), n))
+    for r in nb.prange(len(sources)):
+        done = np.zeros(n, np.bool_)
+        heap_d = np.empty(len(idx) + 1)
+        heap_v = np.empty(len(idx) + 1, np.int64)
+        _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
+    return out
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -269,42 +351,49 @@ class Travel:
 
         Stored pairs are read; a pair beyond the cutoff takes the path found from the target
         (the same length, summed from the other end: equal to within 1e-12 minutes), plus the
-        origin's access. Results are cached by targets (sites rarely move).
+        origin's access. Each target's column is kept (sites rarely move), up to
+        :data:`COLUMN_CACHE_BYTES`.
         """
         targets = np.asarray(targets, np.int64)
-        key = (kind, targets.tobytes())
-        if key not in self._columns:
-            if len(self._columns) > 64:
+        k = KINDS.index(kind)
+        missing = np.array(
+            [c for c in dict.fromkeys(targets.tolist()) if (k, c) not in self._columns], np.int64
+        )
+        if len(missing):
+            fresh = self._columns_now(k, missing)
+            if (len(self._columns) + len(missing)) * self.n * 4 > COLUMN_CACHE_BYTES:
                 self._columns.clear()
-            self._columns[key] = self._columns_now(kind, targets)
-        return self._columns[key]
+            if len(missing) * self.n * 4 > COLUMN_CACHE_BYTES:
+                where = {c: r for r, c in enumerate(missing.tolist())}
+                return fresh[:, [where[c] for c in targets.tolist()]]
+            for r, c in enumerate(missing.tolist()):
+                self._columns[(k, c)] = fresh[:, r]
+        if len(targets) == 0:
+            return np.zeros((self.n, 0), np.float32)
+        return np.stack([self._columns[(k, c)] for c in targets.tolist()], axis=1)
 
-    def _columns_now(self, kind: str, targets: np.ndarray) -> np.ndarray:
-        n, k = self.n, KINDS.index(kind)
-        uniq, inv = np.unique(targets, return_inverse=True)
-        out = np.empty((n, len(uniq)), np.float32)
-        for lo in range(0, len(uniq), CHUNK):
-            t = uniq[lo : lo + CHUNK]
-            car_path, km_path = self.graph.paths(t)  # (targets, n): path lengths target → i
+    def _columns_now(self, k: int, targets: np.ndarray) -> np.ndarray:
+        n, g = self.n, self.graph
+        out = np.empty((n, len(targets)), np.float32)
+        for lo in range(0, len(targets), CHUNK):
+            t = targets[lo : lo + CHUNK]
+            path = g.paths(t, kinds=("min",) if k == 0 else ("km",))[0]  # target → every i
             for c, target in enumerate(t.tolist()):
-                access = self.graph.access_km
-                road_km = access + km_path[c]
                 if k == 0:
-                    col = access / self.graph.intra_speed_kmh * 60.0 + car_path[c]
-                elif k == 2:
-                    col = road_km
+                    col = g.access_km / g.intra_speed_kmh * 60.0 + path[c]
                 else:
-                    wait = np.full(n, self.graph.nocar_wait_min)
-                    wait[target] = 0.0
-                    col = wait + road_km / self.graph.nocar_speed_kmh * 60.0
+                    col = g.access_km + path[c]
+                    if k == 1:
+                        wait = np.full(n, g.nocar_wait_min)
+                        wait[target] = 0.0
+                        col = wait + col / g.nocar_speed_kmh * 60.0
                 out[:, lo + c] = col.astype(np.float32)
-        rows = np.repeat(np.arange(n), len(uniq))
-        cols = np.tile(uniq, n)
-        pos = _positions(self.ptr, self.idx, rows, cols).reshape(n, len(uniq))
+        rows = np.repeat(np.arange(n), len(targets))
+        cols = np.tile(targets, n)
+        pos = _positions(self.ptr, self.idx, rows, cols).reshape(n, len(targets))
         stored = pos >= 0
         out[stored] = self.values[k][pos[stored]]
-        return out[:, inv]
-
+        return out
 
 class PairView:
     """``view[i, j]``: exact values of one kind for pairs (a scalar for scalar indices)."""
