@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 
 from softsim.allocation import DIGITAL, NONE, allocate
+from softsim.border import border_providers
 from softsim.budget import Budget
 from softsim.config import Config, check_runnable, check_territory, scale_actors
 from softsim.costs import Activity, CostModel
@@ -65,6 +66,7 @@ class SoftTerritory(mesa.Model):
         check_territory(cfg, t)
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
+        neighbours_cfg = cfg  # the neighbours' sites follow the scenario, not our purchase
         # with a channel mix, the money buys the counts and amounts of the channels
         self.purchase = buy_capacity(cfg, t, res.n)
         if self.purchase is not None:
@@ -81,6 +83,7 @@ class SoftTerritory(mesa.Model):
             travel_cutoff(cfg), max(cfg.travel.nocar_speed_kmh, cfg.transport.tad_speed_kmh)
         )
         self.transport = Transport(t, cfg.transport, self.residents_c, self.travel)
+        self.border = border_providers(neighbours_cfg, t, self.travel.cutoff_min, types)
 
         actors = place_actors(self, cfg, t, res, types, seeds.generator("associations"))
         self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
@@ -163,7 +166,12 @@ class SoftTerritory(mesa.Model):
             users_per_stop=self.cfg.bus.users_per_stop,
             factor=factor,
             site_factor=site_factor,
+            border=self.border,
         )
+
+    @staticmethod
+    def _border_mask(providers) -> np.ndarray:
+        return np.array([p.kind == "border" for p in providers] or [False], dtype=bool)
 
     def _running_cost(self) -> float:
         return self.costs.running(
@@ -172,9 +180,8 @@ class SoftTerritory(mesa.Model):
 
     def worst_activity(self) -> Activity:
         """This week's most activity at full funding (see :meth:`CostModel.worst_case`)."""
-        far = float(self.travel.rows("km", [int(self.buses[0].base.coordinate)]).max()) if (
-            self.buses
-        ) else 0.0
+        base = [int(self.buses[0].base.coordinate)] if self.buses else []
+        far = float(self.travel.rows("km", base)[:, : self.territory.n].max()) if base else 0.0
         return self.costs.worst_case(
             len(self.mobile_agents), len(self.buses), far, self.transport.weekly_trips()
         )
@@ -390,6 +397,7 @@ class SoftTerritory(mesa.Model):
             served_digital=int(online.sum()),
             served_home_visit=int(now.visits.visited.sum()),
             served_mediated=int(mediated.sum()),
+            served_border=int(self._border_mask(now.providers)[choice[at_site]].sum()),
             travel_min_sum=float(travel.sum()),
             wait_weeks_sum=float(wait.sum()),
             resident_km=trips.resident_km,

@@ -59,8 +59,8 @@ def _reach(car_min: Travel | np.ndarray, reach_min: float) -> csr_matrix:
         return csr_matrix((car_min <= reach_min).astype(np.float32))
     ptr, idx, car = car_min.csr("car")
     rows = np.repeat(np.arange(car_min.n), np.diff(ptr))
-    ok = car <= reach_min
-    n = car_min.n
+    n = car_min.n_inside  # modules stay inside the territory
+    ok = (car <= reach_min) & (rows < n) & (idx < n)
     return csr_matrix(
         (np.ones(int(ok.sum()), np.float32), (rows[ok], idx[ok])), shape=(n, n)
     )

@@ -201,7 +201,7 @@ def collect(model) -> Outcomes:
                 out=np.full(n_c, np.nan),
                 where=per_commune(res.served_in_person) > 0,
             ),
-            "sites": np.bincount(sa.commune, minlength=n_c).astype(np.int64),
+            "sites": np.bincount(sa.commune[sa.commune < n_c], minlength=n_c).astype(np.int64),
             "mobile_bases": np.bincount(
                 np.array([int(a.base.coordinate) for a in model.mobile_agents], np.int64),
                 minlength=n_c,

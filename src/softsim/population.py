@@ -106,7 +106,7 @@ def _gravity_draws(territory: Territory, draws: list, rng: np.random.Generator) 
         ):
             if bounds[src[-1] + 1] == bounds[lo]:
                 continue
-            weights = mass[None, :] * np.exp(-rows[kind] / decay_min)
+            weights = mass[None, :] * np.exp(-rows[kind][:, : territory.n] / decay_min)
             cum = np.cumsum(weights, axis=1)
             cum /= cum[:, -1:]
             for r, i in enumerate(src.tolist()):

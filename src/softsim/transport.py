@@ -53,7 +53,7 @@ class Transport:
             travel = t.travel(float("inf"), cfg.tad_speed_kmh)
         car, nocar, km = travel.values
         tad = cfg.tad_wait_min + km / cfg.tad_speed_kmh * 60.0
-        rows = np.repeat(np.arange(t.n), np.diff(travel.ptr))
+        rows = np.repeat(np.arange(travel.n), np.diff(travel.ptr))
         own = travel.idx == rows  # a booked ride inside one's own commune is the no-car trip
         tad[own] = nocar[own]
         self.minutes = (travel.ptr, travel.idx, np.stack([car, nocar, tad.astype(np.float32)]))

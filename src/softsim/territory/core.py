@@ -20,9 +20,31 @@ from softsim.config import CLASSES, TerritoryConfig, TravelConfig
 from softsim.errors import TerritoryError
 from softsim.territory.travel import RoadGraph, Travel
 
-__all__ = ["Territory", "assemble"]
+__all__ = ["Border", "Territory", "assemble"]
 
 POLE, BOURG, VILLAGE = (CLASSES.index(c) for c in ("pole", "bourg", "village"))
+
+
+@dataclass(frozen=True, eq=False)
+class Border:
+    """Communes outside the territory, within ``territory.border_km`` of it.
+
+    They are nodes ``n … n + m - 1`` of the road graph (after the territory's own communes);
+    their inhabitants are not simulated. Attributes as in :class:`Territory`, plus ``dep``.
+    """
+
+    code: np.ndarray
+    name: np.ndarray
+    dep: np.ndarray
+    population: np.ndarray
+    x_km: np.ndarray
+    y_km: np.ndarray
+    cls: np.ndarray
+
+    @property
+    def m(self) -> int:
+        """Number of border communes."""
+        return len(self.population)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +76,7 @@ class Territory:
     edges: np.ndarray
     graph: RoadGraph
     attribution: str = ""
+    border: Border | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -72,12 +95,12 @@ class Territory:
         """
         key = ("travel", float(cutoff_min), float(slow_kmh))
         if key not in self._cache:
-            self._cache[key] = Travel.build(self.graph, cutoff_min, slow_kmh)
+            self._cache[key] = Travel.build(self.graph, cutoff_min, slow_kmh, inside=self.n)
         return self._cache[key]
 
     def _dense(self, k: int) -> np.ndarray:
         if "dense" not in self._cache:
-            self._cache["dense"] = self.graph.rows(np.arange(self.n))
+            self._cache["dense"] = self.graph.rows(np.arange(self.n))[:, :, : self.n]
         return self._cache["dense"][k]
 
     @property
@@ -112,7 +135,8 @@ class Territory:
     def _to_largest(self) -> np.ndarray:
         g = self.graph
         car_path, _ = g.paths(np.array([int(np.argmax(self.population))]))
-        return (g.access_km / g.intra_speed_kmh * 60.0 + car_path[0]).astype(np.float32)
+        minutes = g.access_km / g.intra_speed_kmh * 60.0 + car_path[0]
+        return minutes[: self.n].astype(np.float32)
 
 
 def classify(population: np.ndarray, cfg: TerritoryConfig) -> np.ndarray:
@@ -156,25 +180,52 @@ def assemble(
     travel: TravelConfig,
     edges: np.ndarray | None = None,
     attribution: str = "",
+    border: dict | None = None,
 ) -> Territory:
-    """Build a :class:`Territory` from commune positions and populations."""
+    """Build a :class:`Territory` from commune positions and populations.
+
+    ``border`` (columns of :class:`Border` plus ``area_km2``) adds communes outside the
+    territory to the road graph, after the territory's own.
+    """
     n = len(population)
     if n < 2:
         raise TerritoryError(f"territory {label}: expected at least 2 communes, got {n}")
     population = np.asarray(population, dtype=np.int64)
     cls = classify(population, cfg)
+    ring = None
+    gx, gy, g_cls, g_area = x_km, y_km, cls, area_km2
+    if border is not None and len(border["population"]):
+        ring_pop = np.asarray(border["population"], dtype=np.int64)
+        ring_cls = np.full(len(ring_pop), VILLAGE, dtype=np.int8)  # thresholds only
+        ring_cls[ring_pop >= cfg.bourg_min_population] = BOURG
+        ring_cls[ring_pop >= cfg.pole_min_population] = POLE
+        ring = Border(
+            code=np.asarray(border["code"], dtype=object),
+            name=np.asarray(border["name"], dtype=object),
+            dep=np.asarray(border["dep"], dtype=object),
+            population=ring_pop,
+            x_km=np.asarray(border["x_km"], np.float64),
+            y_km=np.asarray(border["y_km"], np.float64),
+            cls=ring_cls,
+        )
+        gx, gy = np.concatenate([x_km, ring.x_km]), np.concatenate([y_km, ring.y_km])
+        g_cls = np.concatenate([cls, ring_cls])
+        g_area = np.concatenate([area_km2, np.asarray(border["area_km2"], np.float64)])
+    g_edges = edges
     if edges is None:
-        edges = delaunay_edges(x_km, y_km)
-    a, b = edges[:, 0], edges[:, 1]
-    km = np.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b]) * travel.detour_factor
+        g_edges = delaunay_edges(gx, gy)
+        edges = g_edges[(g_edges < n).all(axis=1)] if ring is not None else g_edges
+    a, b = g_edges[:, 0], g_edges[:, 1]
+    km = np.hypot(gx[a] - gx[b], gy[a] - gy[b]) * travel.detour_factor
     km = np.maximum(km, 0.1)
-    main_road = (cls[a] != VILLAGE) | (cls[b] != VILLAGE)
+    main_road = (g_cls[a] != VILLAGE) | (g_cls[b] != VILLAGE)
     speed = np.where(main_road, travel.road_speed_kmh, travel.local_road_speed_kmh)
-    if connected_components(coo_matrix((km, (a, b)), shape=(n, n)), directed=False)[0] > 1:
+    n_g = len(gx)
+    if connected_components(coo_matrix((km, (a, b)), shape=(n_g, n_g)), directed=False)[0] > 1:
         raise TerritoryError(f"territory {label}: the road graph is not connected")
     # Residents live spread over their commune: mean distance to the centre of a disc of the
     # commune's area is 2R/3.
-    access_km = (2.0 / 3.0) * np.sqrt(np.maximum(area_km2, 0.01) / np.pi)
+    access_km = (2.0 / 3.0) * np.sqrt(np.maximum(g_area, 0.01) / np.pi)
     graph = RoadGraph(
         a=a,
         b=b,
@@ -199,4 +250,5 @@ def assemble(
         edges=edges,
         graph=graph,
         attribution=attribution,
+        border=ring,
     )

@@ -28,6 +28,7 @@ from softsim.territory.regions import REGIONS
 __all__ = [
     "ATTRIBUTION",
     "MAX_POPULATION",
+    "border_ring",
     "communes_table",
     "far_communes",
     "table_problems",
@@ -239,6 +240,7 @@ def _from_frame(
     travel: TravelConfig,
     attribution: str,
     check_far: bool = False,
+    bundled: bool = False,
 ) -> Territory:
     df = df.reset_index(drop=True)
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
@@ -261,7 +263,36 @@ def _from_frame(
         cfg=cfg,
         travel=travel,
         attribution=attribution,
+        border=border_ring(df, cfg.border_km) if bundled and cfg.border_km > 0 else None,
     )
+
+
+def border_ring(selected: pd.DataFrame, border_km: float) -> dict:
+    """The bundled communes outside ``selected`` within ``border_km`` of one of its communes.
+
+    Distances are straight lines between commune positions, in the selection's projection.
+
+    Returns:
+        Columns ``code``, ``name``, ``dep``, ``population``, ``x_km``, ``y_km``, ``area_km2``
+        of the ring's communes, in table order.
+    """
+    table = communes_table()
+    project = _projector(selected["lon"].to_numpy(float), selected["lat"].to_numpy(float))
+    sx, sy = project(selected["lon"].to_numpy(float), selected["lat"].to_numpy(float))
+    outside = table[~table["code"].isin(selected["code"])]
+    ox, oy = project(outside["lon"].to_numpy(float), outside["lat"].to_numpy(float))
+    dist, _ = cKDTree(np.column_stack([sx, sy])).query(np.column_stack([ox, oy]))
+    near = dist <= border_km
+    ring = outside[near]
+    return {
+        "code": ring["code"].astype(str).to_numpy(object),
+        "name": ring["name"].astype(str).to_numpy(object),
+        "dep": ring["dep"].astype(str).to_numpy(object),
+        "population": ring["population"].to_numpy(np.int64),
+        "x_km": ox[near],
+        "y_km": oy[near],
+        "area_km2": ring["area_km2"].to_numpy(float),
+    }
 
 
 def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
@@ -329,19 +360,19 @@ def _selection(spec: str) -> tuple[str, pd.DataFrame]:
 def from_department(code: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of one département (``23`` is Creuse, ``2A`` Corse-du-Sud)."""
     label, df = bundled_selection(f"dep:{code}")
-    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
 
 
 def from_epci(siren: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of one intercommunality (EPCI), by its SIREN."""
     label, df = bundled_selection(f"epci:{siren}")
-    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
 
 
 def from_bundled(spec: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of a région (``reg:75``) or of a list (``dep:23,dep:87,dep:19``)."""
     label, df = bundled_selection(spec)
-    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
 
 
 def from_csv(path: str | Path, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:

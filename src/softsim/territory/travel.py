@@ -249,6 +249,8 @@ class Travel:
             ride covers in this many minutes, are stored.
         ptr, idx: CSR offsets (``n + 1``) and neighbour communes (increasing within a row).
         values: ``(3, nnz)`` float32: car minutes, no-car minutes, road km (:data:`KINDS`).
+        inside: Communes of the territory (the first ones; the others are its border ring,
+            whose residents are not simulated). ``-1``: all of them.
     """
 
     graph: RoadGraph
@@ -256,11 +258,14 @@ class Travel:
     ptr: np.ndarray
     idx: np.ndarray
     values: np.ndarray
+    inside: int = -1
     _rows: dict = field(default_factory=dict, repr=False)
     _columns: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, graph: RoadGraph, cutoff_min: float, slow_kmh: float) -> Travel:
+    def build(
+        cls, graph: RoadGraph, cutoff_min: float, slow_kmh: float, inside: int = -1
+    ) -> Travel:
         """Neighbour lists of the pairs within ``cutoff_min`` by car or within reach of a slow mode.
 
         ``slow_kmh`` is the fastest of the modes without a car: pairs within the road km it
@@ -287,7 +292,8 @@ class Travel:
         values = np.concatenate(val_parts, axis=1) if val_parts else np.zeros((3, 0), np.float32)
         if not np.isfinite(values).all():  # the limits above guarantee it
             raise AssertionError("a kept pair lacks a path")
-        return cls(graph, float(cutoff_min), ptr, np.concatenate(idx_parts), values)
+        return cls(graph, float(cutoff_min), ptr, np.concatenate(idx_parts), values,
+                   inside if inside >= 0 else n)
 
     @classmethod
     def dense(cls, minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -302,6 +308,11 @@ class Travel:
     def n(self) -> int:
         """Number of communes."""
         return len(self.ptr) - 1
+
+    @property
+    def n_inside(self) -> int:
+        """Communes of the territory itself (the first ``n_inside`` of the graph)."""
+        return self.inside if self.inside >= 0 else self.n
 
     @property
     def nbytes(self) -> int:
@@ -347,7 +358,7 @@ class Travel:
         return out
 
     def columns(self, kind: str, targets) -> np.ndarray:
-        """Values ``(communes, len(targets))`` from every commune to each target.
+        """Values ``(communes, len(targets))`` from every commune of the territory to each target.
 
         Stored pairs are read; a pair beyond the cutoff takes the path found from the target
         (the same length, summed from the other end: equal to within 1e-12 minutes), plus the
@@ -361,31 +372,33 @@ class Travel:
         )
         if len(missing):
             fresh = self._columns_now(k, missing)
-            if (len(self._columns) + len(missing)) * self.n * 4 > COLUMN_CACHE_BYTES:
+            if (len(self._columns) + len(missing)) * self.n_inside * 4 > COLUMN_CACHE_BYTES:
                 self._columns.clear()
-            if len(missing) * self.n * 4 > COLUMN_CACHE_BYTES:
+            if len(missing) * self.n_inside * 4 > COLUMN_CACHE_BYTES:
                 where = {c: r for r, c in enumerate(missing.tolist())}
                 return fresh[:, [where[c] for c in targets.tolist()]]
             for r, c in enumerate(missing.tolist()):
                 self._columns[(k, c)] = fresh[:, r]
         if len(targets) == 0:
-            return np.zeros((self.n, 0), np.float32)
+            return np.zeros((self.n_inside, 0), np.float32)
         return np.stack([self._columns[(k, c)] for c in targets.tolist()], axis=1)
 
     def _columns_now(self, k: int, targets: np.ndarray) -> np.ndarray:
-        n, g = self.n, self.graph
+        n, g = self.n_inside, self.graph
+        access = g.access_km[:n]
         out = np.empty((n, len(targets)), np.float32)
         for lo in range(0, len(targets), CHUNK):
             t = targets[lo : lo + CHUNK]
             path = g.paths(t, kinds=("min",) if k == 0 else ("km",))[0]  # target → every i
             for c, target in enumerate(t.tolist()):
                 if k == 0:
-                    col = g.access_km / g.intra_speed_kmh * 60.0 + path[c]
+                    col = access / g.intra_speed_kmh * 60.0 + path[c, :n]
                 else:
-                    col = g.access_km + path[c]
+                    col = access + path[c, :n]
                     if k == 1:
                         wait = np.full(n, g.nocar_wait_min)
-                        wait[target] = 0.0
+                        if target < n:
+                            wait[target] = 0.0
                         col = wait + col / g.nocar_speed_kmh * 60.0
                 out[:, lo + c] = col.astype(np.float32)
         rows = np.repeat(np.arange(n), len(targets))
