@@ -92,6 +92,7 @@ class Orchestrator:
         self.cfg = cfg
         self.mcfg = modules_cfg
         self.reach = _reach(car_min, cfg.reach_min)  # (origin, destination), sparse 0/1
+        self._reach_by_destination = self.reach.tocsc()
         self.n_types = n_types
         self.rng = rng
         self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
@@ -176,7 +177,8 @@ class Orchestrator:
             if total <= 0:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
-            rows = np.flatnonzero(self.reach[:, [j]].toarray())
+            by_j = self._reach_by_destination
+            rows = np.sort(by_j.indices[by_j.indptr[j] : by_j.indptr[j + 1]])
             cols = np.array(types) * 2 + s
             delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
             flat[np.ix_(rows, cols)] -= delta

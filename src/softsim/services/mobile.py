@@ -206,15 +206,13 @@ def home_visits(
     places, local = np.unique(
         np.concatenate([np.asarray(request_commune, np.int64), bases]), return_inverse=True
     )
-    i, j = np.repeat(places, len(places)), np.tile(places, len(places))
-    shape = (len(places), len(places))
     served_by, km, _, legs_from, legs_to, _ = plan_tours(
         local[: len(request_commune)],
         local[len(request_commune) :],
         np.full(len(agents), minutes_each),
         visit_min,
-        travel.pairs("car", i, j).reshape(shape),
-        travel.pairs("km", i, j).reshape(shape),
+        travel.rows("car", places)[:, places],
+        travel.rows("km", places)[:, places],
     )
     legs_from, legs_to = places[legs_from].astype(np.int32), places[legs_to].astype(np.int32)
     visited = np.zeros(n_needs, bool)
