@@ -22,7 +22,7 @@ import numba as nb
 import numpy as np
 from scipy.sparse import coo_matrix
 
-__all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "lookup", "travel_cutoff"]
+__all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "lookup", "site_columns", "travel_cutoff"]
 
 KINDS = ("car", "nocar", "km")
 """Stored values of a pair: car minutes, no-car minutes, road km (rows of ``Travel.values``)."""
@@ -217,6 +217,40 @@ def lookup(ptr, idx, values, i, j):
     if lo < end and idx[lo] == j:
         return values[lo]
     return np.float32(np.inf)
+
+
+@nb.njit(cache=True, nogil=True)
+def _site_columns(ptr, idx, values, site_commune):
+    n = len(ptr) - 1
+    n_sites = len(site_commune)
+    out = np.full((values.shape[0], n, n_sites), np.inf, np.float32)
+    start = np.zeros(n + 1, np.int64)  # sites grouped by commune
+    for s in range(n_sites):
+        start[site_commune[s] + 1] += 1
+    for c in range(n):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    order = np.empty(n_sites, np.int64)
+    for s in range(n_sites):
+        order[fill[site_commune[s]]] = s
+        fill[site_commune[s]] += 1
+    for i in range(n):
+        for p in range(ptr[i], ptr[i + 1]):
+            c = idx[p]
+            for q in range(start[c], start[c + 1]):
+                for k in range(values.shape[0]):
+                    out[k, i, order[q]] = values[k, p]
+    return out
+
+
+def site_columns(ptr, idx, values, site_commune) -> np.ndarray:
+    """Stored values from every commune to each site, ``(modes, communes, sites)`` float32.
+
+    ``inf`` where the pair is not stored (beyond the cutoff): the allocation kernel reads this
+    week's sites from one table, as fast as from dense matrices.
+    """
+    return _site_columns(ptr, idx, np.ascontiguousarray(values),
+                         np.asarray(site_commune, np.int64))
 
 
 @nb.njit(cache=True, nogil=True)
