@@ -191,7 +191,7 @@ def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def _dijkstra_many(ptr, idx, w, sources, limit):
+def _dijkstra_parallel(ptr, idx, w, sources, limit):
     n = len(ptr) - 1
     out = np.empty((len(sources), n))
     for r in nb.prange(len(sources)):
@@ -200,6 +200,28 @@ def _dijkstra_many(ptr, idx, w, sources, limit):
         heap_v = np.empty(len(idx) + 1, np.int64)
         _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _dijkstra_serial(ptr, idx, w, sources, limit):
+    n = len(ptr) - 1
+    out = np.empty((len(sources), n))
+    done = np.zeros(n, np.bool_)
+    heap_d = np.empty(len(idx) + 1)
+    heap_v = np.empty(len(idx) + 1, np.int64)
+    for r in range(len(sources)):
+        _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
+    return out
+
+
+PARALLEL_FROM = 64
+"""Sources from which Dijkstra runs on every core (below, starting threads costs more)."""
+
+
+def _dijkstra_many(ptr, idx, w, sources, limit):
+    """Shortest paths from each source (rows), ``inf`` beyond ``limit``."""
+    many = _dijkstra_parallel if len(sources) >= PARALLEL_FROM else _dijkstra_serial
+    return many(ptr, idx, w, sources, limit)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
