@@ -22,7 +22,7 @@ import numba as nb
 import numpy as np
 from scipy.sparse import coo_matrix
 
-__all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "lookup", "site_columns", "travel_cutoff"]
+__all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "site_columns", "travel_cutoff"]
 
 KINDS = ("car", "nocar", "km")
 """Stored values of a pair: car minutes, no-car minutes, road km (rows of ``Travel.values``)."""
@@ -224,23 +224,6 @@ def _dijkstra_many(ptr, idx, w, sources, limit):
     return many(ptr, idx, w, sources, limit)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def lookup(ptr, idx, values, i, j):
-    """``values`` of pair ``(i, j)`` in CSR neighbour lists (``inf`` when not stored)."""
-    lo = ptr[i]
-    hi = ptr[i + 1]
-    end = hi
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if idx[mid] < j:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < end and idx[lo] == j:
-        return values[lo]
-    return np.float32(np.inf)
-
-
 @nb.njit(cache=True, nogil=True)
 def _site_columns(ptr, idx, values, site_commune):
     n = len(ptr) - 1
@@ -380,7 +363,7 @@ class Travel:
         return PairView(self, kind)
 
     def csr(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(ptr, idx, values)`` of one kind for compiled readers (:func:`lookup`)."""
+        """``(ptr, idx, values)`` of one kind (CSR neighbour lists)."""
         return self.ptr, self.idx, self.values[KINDS.index(kind)]
 
     def rows(self, kind: str, sources) -> np.ndarray:
