@@ -25,6 +25,7 @@ Figures are printed against their goals, never asserted.
 Usage::
 
     .venv/bin/python benchmarks/bench_model.py [--quick] [--repeat N] [--seed S] [--scenario S]
+        [--size RESIDENTS] [--against SRC --pairs N]
 """
 
 from __future__ import annotations
@@ -269,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
         "from `git archive REV src configs`), alternating fresh runs, and print the ratios",
     )
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs for --against")
+    parser.add_argument(
+        "--size",
+        type=int,
+        action="append",
+        metavar="RESIDENTS",
+        help="residents of a run (repeatable); default: "
+        + " and ".join(f"{n:,}" for n in SIZES),
+    )
     parser.add_argument("--child", type=int, metavar="RESIDENTS", help=argparse.SUPPRESS)
     parser.add_argument("--years", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -276,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         child((args.scenario or ["hard"])[0], args.child, args.years, args.seed)
         return 0
     scenarios = args.scenario or list(SCENARIOS)
-    sizes = QUICK_SIZES if args.quick else SIZES
+    sizes = tuple(args.size) if args.size else QUICK_SIZES if args.quick else SIZES
     years = QUICK_YEARS if args.quick else None
     repeat = args.repeat or (1 if args.quick else 3)
 

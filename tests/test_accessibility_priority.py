@@ -61,8 +61,9 @@ def test_nearest_minutes_by_hand():
 def test_weight_per_need_uses_own_mode():
     car, nocar = _line(3, 20.0), _line(3, 40.0)
     sa = SiteArrays.of([Provider(0, [0], 1, 5, "fixed", None)], 1)
-    territory = type("T", (), {"car_min": car, "nocar_min": nocar})()
-    w = accessibility_weight(CFG, sa, territory, home=np.array([0, 1, 1, 2]),
+    views = {"car": car, "nocar": nocar}
+    travel = type("T", (), {"view": staticmethod(lambda kind: views[kind])})()
+    w = accessibility_weight(CFG, sa, travel, home=np.array([0, 1, 1, 2]),
                              car=np.array([True, True, False, True]),
                              need_type=np.zeros(4, np.int64))
     # minutes 0, 20, 40, 40 → weights 1, 1 + 5/30, 1 + 25/30, 1 + 25/30

@@ -99,7 +99,7 @@ def test_reception_max_min_by_hand():
     car = np.array([[0, 10, 40, 70], [10, 0, 30, 60], [40, 30, 0, 30], [70, 60, 30, 0]],
                    np.float32)
     model = SimpleNamespace(
-        territory=SimpleNamespace(car_min=car, n=4),
+        travel=SimpleNamespace(columns=lambda kind, cols: car[:, cols]),
         sites=[SimpleNamespace(commune=0)],
         delegated=[2],
         residents=SimpleNamespace(home=np.array([0, 1, 1, 2])),  # nobody lives in commune 3

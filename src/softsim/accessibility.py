@@ -32,9 +32,12 @@ def ramp(minutes: np.ndarray, cfg: PrioritiesConfig) -> np.ndarray:
 
 
 def nearest_minutes(
-    sa: SiteArrays, car_min: np.ndarray, nocar_min: np.ndarray
+    sa: SiteArrays, car_min, nocar_min
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from each commune to the nearest provider of each type, by car and without.
+
+    ``car_min`` and ``nocar_min`` are indexed ``[:, communes]``: dense matrices or the
+    travel times' views (:meth:`softsim.territory.travel.Travel.view`).
 
     Returns:
         ``(car, nocar)``, each of shape (communes, types); ``inf`` where no provider of the
@@ -57,7 +60,7 @@ def nearest_minutes(
 def accessibility_weight(
     cfg: PrioritiesConfig,
     sa: SiteArrays,
-    territory,
+    travel,
     home: np.ndarray,
     car: np.ndarray,
     need_type: np.ndarray,
@@ -68,11 +71,12 @@ def accessibility_weight(
         cfg: The priorities (``accessibility``, ``accessibility_from_min``,
             ``accessibility_full_min``).
         sa: This week's providers.
-        territory: The territory (``car_min``, ``nocar_min``).
+        travel: The travel times (:class:`~softsim.territory.travel.Travel`: its ``car`` and
+            ``nocar`` views).
         home: Per need: the resident's home commune.
         car: Per need: whether the resident has a car.
         need_type: Per need: its type id.
     """
-    by_car, no_car = nearest_minutes(sa, territory.car_min, territory.nocar_min)
+    by_car, no_car = nearest_minutes(sa, travel.view("car"), travel.view("nocar"))
     minutes = np.where(car, by_car[home, need_type], no_car[home, need_type])
     return ramp(minutes, cfg)

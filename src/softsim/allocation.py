@@ -29,6 +29,7 @@ import numba as nb
 import numpy as np
 
 from softsim.slots import SLOT_OFF_WORK
+from softsim.territory.travel import Travel, site_columns
 
 __all__ = ["DIGITAL", "NONE", "allocate"]
 
@@ -87,7 +88,6 @@ def _allocate(
                 s = type_sites[p]
                 if remaining[s] <= 0:
                     continue
-                c = site_commune[s]
                 slots = site_slots[s]
                 site_tol = min(tol, site_reach[s])
                 for a in range(3):
@@ -105,7 +105,7 @@ def _allocate(
                         elif (slots & SLOT_OFF_WORK) == 0:
                             # weekday daytime from work: only as far as a break allows
                             limit = min(site_tol, work_break_min)
-                    t = times[origin, c]
+                    t = times[origin, s]
                     if t <= limit and t < best:
                         best = t
                         best_site = s
@@ -150,7 +150,10 @@ def allocate(
         need_mode: Per need: index of its travel-time matrix in ``minutes``.
         digital_ok: Per need: whether the digital option is available this week.
         residents: The :class:`~softsim.population.Residents` (anchors and traits are read).
-        minutes: Stacked travel-time matrices ``(modes, communes, communes)``.
+        minutes: Travel minutes by mode: CSR neighbour lists ``(ptr, idx, values)`` with
+            ``values`` of shape ``(modes, pairs)`` (a pair not listed is out of reach), or
+            stacked dense matrices ``(modes, communes, communes)``. The kernel reads a table
+            ``(modes, communes, sites)`` of this week's sites, filled from the lists.
         site_commune: Per site: its commune index.
         site_slots: Per site: its opening slot mask.
         site_reach: Per site: the farthest (one-way minutes) it serves from, e.g. an
@@ -169,6 +172,8 @@ def allocate(
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
         of the anchor travelled from (-1 if none); one-way travel minutes (0 if not at a site).
     """
+    ptr, idx, values = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
+    to_sites = site_columns(ptr, idx, values, site_commune)
     return _allocate(
         order.astype(np.int64, copy=False),
         need_resident,
@@ -181,7 +186,7 @@ def allocate(
         residents.shop,
         residents.employed,
         residents.dependent,
-        minutes,
+        to_sites,
         site_commune,
         site_slots,
         site_reach,

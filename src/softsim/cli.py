@@ -56,6 +56,11 @@ class _Ending:
         raise Terminated(signum)
 
 
+TERRITORY_HELP = (
+    "synthetic (default), grid, dep:<code>, epci:<siren>, reg:<code> (INSEE région), "
+    "a list (dep:23,dep:87,dep:19) or a CSV path"
+)
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -79,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run one scenario and write its results folder")
     r.add_argument("scenario", help="a bundled scenario name (see `softsim scenarios`) or a .toml")
     r.add_argument(
-        "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
+        "--territory", help=TERRITORY_HELP
     )
     r.add_argument("--seed", type=_non_negative_int, help="root seed (default: config's, else 1)")
     r.add_argument("--years", type=int, help="horizon in years (default 6)")
@@ -119,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         help="seeded replicates per scenario (default 10)",
     )
     c.add_argument(
-        "--territory", help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path"
+        "--territory", help=TERRITORY_HELP
     )
     c.add_argument("--years", type=int, help="horizon in years (default 6)")
     c.add_argument("--future", help="a future of configs/futures (trend, shock) or a .toml")
@@ -154,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("territory", help="inspect a territory")
     tsub = t.add_subparsers(dest="territory_command", required=True, metavar="ACTION")
     show = tsub.add_parser("show", help="print a territory's figures and draw its map")
-    show.add_argument("spec", help="synthetic, grid, dep:<code>, epci:<siren> or a CSV path")
+    show.add_argument("spec", help=TERRITORY_HELP)
     show.add_argument("--seed", type=_non_negative_int, default=1)
     show.add_argument("--out", type=Path, help="write the map to this .png")
     show.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
@@ -164,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="serve the workshop page (offline, in a browser)")
     d.add_argument(
         "--territory", default="synthetic",
-        help="synthetic (default), grid, dep:<code>, epci:<siren>, or a CSV path",
+        help=TERRITORY_HELP,
     )
     d.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only)")

@@ -15,8 +15,6 @@ nothing changes.
 
 from __future__ import annotations
 
-import numpy as np
-
 from softsim.metric_registry import CO2_KG_PER_KM
 
 __all__ = ["Co2Cap", "cap_bus_km"]
@@ -44,12 +42,12 @@ class Co2Cap:
         self.bank = max(0.0, self.bank - km)
 
 
-def cap_bus_km(buses: list, road_km: np.ndarray, km_allowed: float, before: dict) -> float:
+def cap_bus_km(buses: list, road_km, km_allowed: float, before: dict) -> float:
     """Drop bus stops until this week's tours fit in ``km_allowed``; return their km.
 
     Args:
         buses: The buses, with this week's stops planned (changed in place).
-        road_km: Road km between communes.
+        road_km: Road km between communes (a matrix or ``Travel.view("km")``).
         km_allowed: Km the tours may drive this week.
         before: The shared ``last_visit`` record as it was before this week's planning
             (a dropped village gets its earlier visit back).

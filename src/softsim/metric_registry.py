@@ -216,6 +216,8 @@ METRICS: tuple[Metric, ...] = (
            lambda t: t.total("served_home_visit")),
     Metric("served_mediated", "needs served by mediation", "count", "neither",
            lambda t: t.total("served_mediated")),
+    Metric("served_border", "needs served across the border", "count", "neither",
+           lambda t: t.total("served_border")),
     Metric("volunteer_hours", "volunteer hours", "h", "neither",
            lambda t: t.total("volunteer_hours")),
     Metric("modules_moved", "module moves", "count", "neither",

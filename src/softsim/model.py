@@ -15,6 +15,7 @@ import numpy as np
 
 from softsim.accessibility import accessibility_weight
 from softsim.allocation import DIGITAL, NONE, allocate
+from softsim.border import border_providers
 from softsim.budget import Budget
 from softsim.co2cap import Co2Cap, cap_bus_km
 from softsim.config import Config, check_runnable, check_territory, scale_actors
@@ -44,6 +45,7 @@ from softsim.services import (
 )
 from softsim.site_quality import apply_site_quality
 from softsim.territory import Territory, build_territory
+from softsim.territory.travel import travel_cutoff
 from softsim.transport import Transport
 from softsim.week import SERIES, WeekState
 
@@ -71,6 +73,7 @@ class SoftTerritory(mesa.Model):
         self.space = commune_network(t, seeds.python_random("space"))
         self.residents = res = build_residents(t, cfg, seeds.generator("residents"))
         draw_exclusion(res, cfg, seeds.generator("exclusion"))
+        neighbours_cfg = cfg  # the neighbours' sites follow the scenario, not our purchase
         # with a channel mix, the money buys the counts and amounts of the channels
         self.purchase = buy_capacity(cfg, t, res.n)
         if self.purchase is not None:
@@ -83,7 +86,11 @@ class SoftTerritory(mesa.Model):
             else -1
         )
         self.residents_c = np.bincount(res.home, minlength=t.n)
-        self.transport = Transport(t, cfg.transport, self.residents_c)
+        self.travel = t.travel(
+            travel_cutoff(cfg), max(cfg.travel.nocar_speed_kmh, cfg.transport.tad_speed_kmh)
+        )
+        self.transport = Transport(t, cfg.transport, self.residents_c, self.travel)
+        self.border = border_providers(neighbours_cfg, t, self.travel.cutoff_min, types)
 
         actors = place_actors(self, cfg, t, res, types, seeds.generator("associations"))
         self.sites, self.delegated, self.modules = actors.sites, actors.delegated, actors.modules
@@ -123,11 +130,11 @@ class SoftTerritory(mesa.Model):
             Orchestrator(
                 cfg.orchestrator,
                 cfg.modules,
-                t.car_min,
+                self.travel,
                 types.ids(cfg.modules.types, "modules.types"),
                 len(types),
                 seeds.generator("orchestrator"),
-                road_km=t.road_km,
+                road_km=self.travel,
             )
             if cfg.orchestrator.enabled
             else None
@@ -187,7 +194,12 @@ class SoftTerritory(mesa.Model):
             users_per_stop=self.cfg.bus.users_per_stop,
             factor=factor,
             site_factor=site_factor,
+            border=self.border,
         )
+
+    @staticmethod
+    def _border_mask(providers) -> np.ndarray:
+        return np.array([p.kind == "border" for p in providers] or [False], dtype=bool)
 
     def _running_cost(self) -> float:
         return self.costs.running(
@@ -196,9 +208,8 @@ class SoftTerritory(mesa.Model):
 
     def worst_activity(self) -> Activity:
         """This week's most activity at full funding (see :meth:`CostModel.worst_case`)."""
-        far = float(self.territory.road_km[int(self.buses[0].base.coordinate)].max()) if (
-            self.buses
-        ) else 0.0
+        base = [int(self.buses[0].base.coordinate)] if self.buses else []
+        far = float(self.travel.rows("km", base)[:, : self.territory.n].max()) if base else 0.0
         return self.costs.worst_case(
             len(self.mobile_agents), len(self.buses), far, self.transport.weekly_trips()
         )
@@ -272,13 +283,17 @@ class SoftTerritory(mesa.Model):
             ranking = seen[:, self.buses[0].types, :].sum(axis=(1, 2))
         else:  # farthest from any fixed site first
             fixed = np.array([s.commune for s in self.sites], dtype=np.int64)
-            ranking = t.car_min[:, fixed].min(axis=1) if len(fixed) else np.zeros(t.n, np.float32)
+            ranking = (
+                self.travel.columns("car", fixed).min(axis=1)
+                if len(fixed)
+                else np.zeros(t.n, np.float32)
+            )
         stops = int(np.floor(self.cfg.bus.stops_per_week * factor + 1e-9))
         before = dict(self.buses[0].last_visit) if self.co2_cap is not None else {}
         plan_bus_stops(self.buses, self.week, t, ranking, stops, self.cfg.bus.revisit_weeks)
         if self.co2_cap is not None:  # the tours take their km from the CO2 allowance
             cap = self.co2_cap
-            cap.spend(cap_bus_km(self.buses, t.road_km, cap.bank, before))
+            cap.spend(cap_bus_km(self.buses, self.travel.view("km"), cap.bank, before))
 
     def phase_needs(self) -> None:
         """Latent needs arise; aware residents express them, the others do not take them up."""
@@ -328,7 +343,7 @@ class SoftTerritory(mesa.Model):
         if cfg.priorities.accessibility > 0:  # serve first those farthest from the type
             res = self.residents
             now.access_weight = accessibility_weight(
-                cfg.priorities, sa, self.territory, res.home[pool.resident],
+                cfg.priorities, sa, self.travel, res.home[pool.resident],
                 res.car[pool.resident], pool.type,
             )
             weight = weight * now.access_weight
@@ -379,7 +394,7 @@ class SoftTerritory(mesa.Model):
             len(pool),
             mob.hours_per_week * 60.0 * now.factor,
             mob.visit_min,
-            self.territory,
+            self.travel,
         )
         now.counters["mobile_km"] = now.visits.km
 
@@ -400,11 +415,11 @@ class SoftTerritory(mesa.Model):
         res.book_served(r_served, wait, r_site, travel)
         self.travel_hist += np.bincount(np.minimum(travel, 300).astype(np.int64), minlength=301)
         r_contact = pool.resident[contact]
-        km = t.road_km[now.anchor[contact], sa.commune[choice[contact]]]
+        km = self.travel.pairs("km", now.anchor[contact], sa.commune[choice[contact]])
         trips = self.transport.book(
             now.mode[contact], km, res.home[r_contact], res.car[r_contact]
         )
-        bus_km = sum(b.week_km(t.road_km) for b in self.buses)
+        bus_km = sum(b.week_km(self.travel.view("km")) for b in self.buses)
         # mediation: a failed online attempt served at a site that does not offer the type
         offers = sa.offers()[np.maximum(choice, 0), pool.type]
         mediated = at_site & now.digital_failed & ~offers
@@ -440,6 +455,7 @@ class SoftTerritory(mesa.Model):
             served_digital=int(online.sum()),
             served_home_visit=int(now.visits.visited.sum()),
             served_mediated=int(mediated.sum()),
+            served_border=int(self._border_mask(now.providers)[choice[at_site]].sum()),
             travel_min_sum=float(travel.sum()),
             wait_weeks_sum=float(wait.sum()),
             resident_km=trips.resident_km,

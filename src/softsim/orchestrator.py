@@ -25,11 +25,13 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
 from softsim.population import Residents
 from softsim.scatter import add_at
 from softsim.slots import SLOT_CLASSES
+from softsim.territory.travel import Travel
 
 __all__ = ["Orchestrator", "unmet_map"]
 
@@ -52,13 +54,27 @@ def unmet_map(
     return out
 
 
+def _reach(car_min: Travel | np.ndarray, reach_min: float) -> csr_matrix:
+    """Which destinations each origin reaches within ``reach_min`` car minutes (CSR of 1.0)."""
+    if isinstance(car_min, np.ndarray):
+        return csr_matrix((car_min <= reach_min).astype(np.float32))
+    ptr, idx, car = car_min.csr("car")
+    rows = np.repeat(np.arange(car_min.n), np.diff(ptr))
+    n = car_min.n_inside  # modules stay inside the territory
+    ok = (car <= reach_min) & (rows < n) & (idx < n)
+    return csr_matrix(
+        (np.ones(int(ok.sum()), np.float32), (rows[ok], idx[ok])), shape=(n, n)
+    )
+
+
 class Orchestrator:
     """Reads observed unmet demand and reconfigures modules (see the module docstring).
 
     Args:
         cfg: The orchestrator's parameters.
         modules_cfg: The modules' parameters (capacity, costs, delays).
-        car_min: Car minutes between communes.
+        car_min: Car minutes between communes: the run's sparse
+            :class:`~softsim.territory.travel.Travel` or a dense matrix.
         allowed_types: Type ids a module may offer (``modules.types``).
         n_types: Number of service types.
         rng: The ``orchestrator`` stream (observation noise).
@@ -69,16 +85,17 @@ class Orchestrator:
         self,
         cfg: OrchestratorConfig,
         modules_cfg: ModulesConfig,
-        car_min: np.ndarray,
+        car_min: Travel | np.ndarray,
         allowed_types: list[int],
         n_types: int,
         rng: np.random.Generator,
-        road_km: np.ndarray | None = None,
+        road_km: Travel | np.ndarray | None = None,
     ) -> None:
         self.allowed_types = np.isin(np.arange(n_types), allowed_types)
         self.cfg = cfg
         self.mcfg = modules_cfg
-        self.reach = (car_min <= cfg.reach_min).astype(np.float32)  # (origin, destination)
+        self.reach = _reach(car_min, cfg.reach_min)  # (origin, destination), sparse 0/1
+        self._reach_by_destination = self.reach.tocsc()
         self.n_types = n_types
         self.rng = rng
         self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
@@ -86,6 +103,12 @@ class Orchestrator:
         self.retypes = 0
         self.road_km = road_km
         self.last_move_km = 0.0
+
+    def _km_from(self, commune: int) -> np.ndarray:
+        """Road km from ``commune`` to every commune (exact, beyond the travel cutoff too)."""
+        if isinstance(self.road_km, Travel):
+            return self.road_km.rows("km", [commune])[0]
+        return self.road_km[commune]
 
     @property
     def noise_sd(self) -> float:
@@ -150,7 +173,7 @@ class Orchestrator:
                 value = np.where(allowed[None, :], value, -1.0)
             affordable = change <= reserve - spent
             if km_left is not None:  # a move must fit in the CO2 allowance left
-                far = self.road_km[module.commune] > km_left - self.last_move_km
+                far = self._km_from(module.commune) > km_left - self.last_move_km
                 far[module.commune] = False
                 affordable &= ~far[:, None]
             score = np.where(affordable, value / (running + change), -1.0)
@@ -167,7 +190,7 @@ class Orchestrator:
             )
             if what is not None:
                 if what == "move" and self.road_km is not None:
-                    self.last_move_km += float(self.road_km[here, int(j)])
+                    self.last_move_km += float(self._km_from(here)[int(j)])
                 spent += float(change[j, s])
                 self.moves += what == "move"
                 self.retypes += what == "retype"
@@ -177,7 +200,8 @@ class Orchestrator:
             if total <= 0:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
-            rows = np.flatnonzero(self.reach[:, j])
+            by_j = self._reach_by_destination
+            rows = np.sort(by_j.indices[by_j.indptr[j] : by_j.indptr[j + 1]])
             cols = np.array(types) * 2 + s
             delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
             flat[np.ix_(rows, cols)] -= delta

@@ -88,17 +88,15 @@ def _nearest_site_minutes(model, sa: SiteArrays, k: int) -> np.ndarray:
 
     Sites count only within their ``reach`` (associations help their neighbours only).
     """
-    t, res = model.territory, model.residents
+    travel, res = model.travel, model.residents
     sites = sa.type_sites[sa.type_ptr[k] : sa.type_ptr[k + 1]]
     if len(sites) == 0:
         return np.full(res.n, np.inf)
     reach = sa.reach[sites][None, :]
-    car = np.where(
-        t.car_min[:, sa.commune[sites]] <= reach, t.car_min[:, sa.commune[sites]], np.inf
-    ).min(axis=1)
-    nocar = np.where(
-        t.nocar_min[:, sa.commune[sites]] <= reach, t.nocar_min[:, sa.commune[sites]], np.inf
-    ).min(axis=1)
+    to_car = travel.columns("car", sa.commune[sites])
+    to_nocar = travel.columns("nocar", sa.commune[sites])
+    car = np.where(to_car <= reach, to_car, np.inf).min(axis=1)
+    nocar = np.where(to_nocar <= reach, to_nocar, np.inf).min(axis=1)
     return np.where(res.car, car[res.home], nocar[res.home])
 
 
@@ -108,12 +106,11 @@ def reception_max_min(model) -> float:
     The standard "no commune more than 30 minutes from a reception point" reads this value;
     NaN when the run has no fixed or delegated site.
     """
-    t = model.territory
     points = [s.commune for s in model.sites] + [int(c) for c in model.delegated]
     if not points:
         return float("nan")
-    nearest = t.car_min[:, np.unique(points)].min(axis=1)
-    inhabited = np.bincount(model.residents.home, minlength=t.n) > 0
+    nearest = model.travel.columns("car", np.unique(points)).min(axis=1)
+    inhabited = np.bincount(model.residents.home, minlength=len(nearest)) > 0
     return float(nearest[inhabited].max())
 
 
@@ -219,15 +216,20 @@ def collect(model) -> Outcomes:
                 out=np.full(n_c, np.nan),
                 where=per_commune(res.served_in_person) > 0,
             ),
-            "sites": np.bincount(sa.commune, minlength=n_c).astype(np.int64),
+            "sites": np.bincount(sa.commune[sa.commune < n_c], minlength=n_c).astype(np.int64),
             "mobile_bases": np.bincount(
                 np.array([int(a.base.coordinate) for a in model.mobile_agents], np.int64),
                 minlength=n_c,
             ),
-            "car_min_to_nearest_site": t.car_min[:, sa.commune].min(axis=1)
+            "car_min_to_nearest_site": model.travel.columns("car", sa.commune).min(axis=1)
             if len(sa.commune)
             else np.full(n_c, np.inf),
-            "e2sfca": m.e2sfca(residents_c, sa.commune, sa.capacity, t.car_min),
+            "e2sfca": m.e2sfca(
+                residents_c,
+                np.arange(len(sa.commune)),
+                sa.capacity,
+                model.travel.columns("car", sa.commune),
+            ),
         }
     )
 

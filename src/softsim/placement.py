@@ -319,7 +319,7 @@ def buy_capacity(cfg: Config, territory: Territory, n_residents: int) -> Purchas
     counts["mobile_agents"] = mob.agents
 
     bus = out.bus
-    far = float(t.road_km[mobile_base(t)].max())
+    far = float(t.graph.rows([mobile_base(t)])[2, :, : t.n].max())
     unit = bus.cost_per_week + bus.stops_per_week * 2.0 * far * bus.cost_per_km
     nb = min(100, math.floor(money["bus"] / unit + 0.5)) if unit > 0 else 0
     bus.count = nb

@@ -16,7 +16,7 @@ from softsim.slots import SLOT_WEEKDAY
 
 __all__ = ["Provider", "SiteArrays", "week_providers", "PROVIDER_KINDS"]
 
-PROVIDER_KINDS = ("fixed", "delegated", "module", "bus", "association")
+PROVIDER_KINDS = ("fixed", "delegated", "module", "bus", "association", "border")
 """Kinds of provider, in the order they are listed each week."""
 
 
@@ -82,6 +82,7 @@ def week_providers(
     users_per_stop: int,
     factor: float,
     site_factor: float | None = None,
+    border: Sequence[Provider] = (),
 ) -> list[Provider]:
     """This week's providers, at the funding factor ``factor``.
 
@@ -97,6 +98,8 @@ def week_providers(
         factor: This week's funding factor.
         site_factor: Fixed sites' factor (``factor`` if None; above 1 when money left over
             at full funding buys their capacity).
+        border: Sites across the border (:mod:`softsim.border`), listed last; not funded by
+            the territory, so their capacity does not follow ``factor``.
     """
     sf = factor if site_factor is None else site_factor
     out = [Provider(s.commune, s.types, s.slots, int(s.capacity * sf), "fixed", s) for s in sites]
@@ -118,4 +121,4 @@ def week_providers(
             )
             for a in associations.associations
         ]
-    return out
+    return out + list(border)

@@ -17,6 +17,7 @@ import numpy as np
 from softsim.config import TransportConfig
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
+from softsim.territory.travel import Travel
 
 __all__ = ["MODE_CAR", "MODE_NOCAR", "MODE_TAD", "Transport", "Trips"]
 
@@ -35,21 +36,28 @@ class Trips:
 
 
 class Transport:
-    """Travel-time matrices by mode and the demand-responsive transport service.
+    """Travel minutes by mode and the demand-responsive transport service.
 
     Args:
-        territory: The territory (its car, no-car and road-km matrices).
+        territory: The territory.
         cfg: Demand-responsive transport parameters.
         residents_per_commune: Simulated residents of each commune.
+        travel: The run's sparse travel times (``None``: every pair of the territory).
     """
 
     def __init__(self, territory: Territory, cfg: TransportConfig,
-                 residents_per_commune: np.ndarray) -> None:
+                 residents_per_commune: np.ndarray, travel: Travel | None = None) -> None:
         t = territory
         self.cfg = cfg
-        tad = cfg.tad_wait_min + t.road_km / cfg.tad_speed_kmh * 60.0
-        np.fill_diagonal(tad, np.diag(t.nocar_min))
-        self.minutes = np.stack([t.car_min, t.nocar_min, tad.astype(np.float32)])
+        if travel is None:
+            travel = t.travel(float("inf"), cfg.tad_speed_kmh)
+        car, nocar, km = travel.values
+        tad = cfg.tad_wait_min + km / cfg.tad_speed_kmh * 60.0
+        rows = np.repeat(np.arange(travel.n), np.diff(travel.ptr))
+        own = travel.idx == rows  # a booked ride inside one's own commune is the no-car trip
+        tad[own] = nocar[own]
+        self.minutes = (travel.ptr, travel.idx, np.stack([car, nocar, tad.astype(np.float32)]))
+        """Minutes by mode (car, no car, booked ride) as CSR ``(ptr, idx, values)``."""
         served = {"none": np.zeros(t.n, bool), "villages": t.cls == VILLAGE,
                   "all": np.ones(t.n, bool)}[cfg.tad]
         self.rate = cfg.trips_per_1000_per_week * residents_per_commune / 1000.0 * served

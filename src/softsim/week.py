@@ -26,6 +26,7 @@ SERIES: tuple[str, ...] = (
     "served_site",
     "served_home_visit",
     "served_mediated",
+    "served_border",
     "abandoned",
     "pending",
     "digital_failures",

@@ -107,6 +107,9 @@ class TerritoryConfig(Section):
     grid_spacing_km: Real(0.1, 100.0) = 5.0
     pole_min_population: Count(1, 1_000_000) = 10_000
     bourg_min_population: Count(1, 1_000_000) = 1_500
+    border_km: Real(0.0, 100.0) = 0.0
+    """Ring of neighbouring communes (bundled territories) whose fixed services residents may
+    use; 0 = the territory is an island (default, see docs/odd.md)."""
 
     @model_validator(mode="after")
     def _thresholds(self) -> Self:

@@ -22,6 +22,7 @@ from mesa.discrete_space import CellAgent
 
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
+from softsim.territory.travel import Travel
 
 __all__ = ["Bus", "HomeVisits", "MobileAgent", "home_visits", "plan_bus_stops", "plan_tours"]
 
@@ -185,7 +186,7 @@ def home_visits(
     n_needs: int,
     minutes_each: float,
     visit_min: float,
-    territory: Territory,
+    travel: Travel,
 ) -> HomeVisits:
     """Tour the requests (pending needs, oldest first) with every agent; book their totals.
 
@@ -196,18 +197,24 @@ def home_visits(
         n_needs: Size of the pending pool.
         minutes_each: Working minutes of each agent this week.
         visit_min: Minutes at each visit.
-        territory: Travel times and road km.
+        travel: The run's travel times (tours may go beyond its cutoff: exact pairs are read).
     """
     if not agents:
         return HomeVisits.none(n_needs)
+    # the tours only go between the requests' communes and the bases: their exact pairs
+    bases = np.array([int(a.base.coordinate) for a in agents], np.int64)
+    places, local = np.unique(
+        np.concatenate([np.asarray(request_commune, np.int64), bases]), return_inverse=True
+    )
     served_by, km, _, legs_from, legs_to, _ = plan_tours(
-        request_commune,
-        [int(a.base.coordinate) for a in agents],
+        local[: len(request_commune)],
+        local[len(request_commune) :],
         np.full(len(agents), minutes_each),
         visit_min,
-        territory.car_min,
-        territory.road_km,
+        travel.rows("car", places)[:, places],
+        travel.rows("km", places)[:, places],
     )
+    legs_from, legs_to = places[legs_from].astype(np.int32), places[legs_to].astype(np.int32)
     visited = np.zeros(n_needs, bool)
     visited[requests[served_by >= 0]] = True
     for a, agent in enumerate(agents):

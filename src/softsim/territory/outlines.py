@@ -17,7 +17,7 @@ from softsim.territory.core import Territory
 
 __all__ = ["outlines"]
 
-BUNDLED_PREFIXES = ("dep:", "epci:")
+BUNDLED_PREFIXES = ("dep:", "epci:", "reg:")
 
 
 @cache

@@ -23,13 +23,16 @@ from scipy.spatial import cKDTree
 from softsim.config import TerritoryConfig, TravelConfig
 from softsim.errors import TerritoryError
 from softsim.territory.core import Territory, assemble
+from softsim.territory.regions import REGIONS
 
 __all__ = [
     "ATTRIBUTION",
     "MAX_POPULATION",
+    "border_ring",
     "communes_table",
     "far_communes",
     "table_problems",
+    "from_bundled",
     "from_department",
     "from_epci",
     "from_csv",
@@ -237,6 +240,7 @@ def _from_frame(
     travel: TravelConfig,
     attribution: str,
     check_far: bool = False,
+    bundled: bool = False,
 ) -> Territory:
     df = df.reset_index(drop=True)
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
@@ -259,19 +263,68 @@ def _from_frame(
         cfg=cfg,
         travel=travel,
         attribution=attribution,
+        border=border_ring(df, cfg.border_km) if bundled and cfg.border_km > 0 else None,
     )
 
 
-def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
-    """The rows of the bundled table named by ``dep:<code>`` or ``epci:<siren>``.
+def border_ring(selected: pd.DataFrame, border_km: float) -> dict:
+    """The bundled communes outside ``selected`` within ``border_km`` of one of its communes.
+
+    Distances are straight lines between commune positions, in the selection's projection.
 
     Returns:
-        The normalised label (``dep:01`` for ``dep:1``) and the rows, in table order (the order
-        of the territory's communes).
+        Columns ``code``, ``name``, ``dep``, ``population``, ``x_km``, ``y_km``, ``area_km2``
+        of the ring's communes, in table order.
+    """
+    table = communes_table()
+    project = _projector(selected["lon"].to_numpy(float), selected["lat"].to_numpy(float))
+    sx, sy = project(selected["lon"].to_numpy(float), selected["lat"].to_numpy(float))
+    outside = table[~table["code"].isin(selected["code"])]
+    ox, oy = project(outside["lon"].to_numpy(float), outside["lat"].to_numpy(float))
+    dist, _ = cKDTree(np.column_stack([sx, sy])).query(np.column_stack([ox, oy]))
+    near = dist <= border_km
+    ring = outside[near]
+    return {
+        "code": ring["code"].astype(str).to_numpy(object),
+        "name": ring["name"].astype(str).to_numpy(object),
+        "dep": ring["dep"].astype(str).to_numpy(object),
+        "population": ring["population"].to_numpy(np.int64),
+        "x_km": ox[near],
+        "y_km": oy[near],
+        "area_km2": ring["area_km2"].to_numpy(float),
+    }
+
+
+def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
+    """The rows of the bundled table named by a spec.
+
+    The spec is ``dep:<code>``, ``epci:<siren>``, ``reg:<code>`` (INSEE region code, see
+    :data:`~softsim.territory.regions.REGIONS`) or a comma-separated list of those
+    (``dep:23,dep:87,dep:19``).
+
+    Returns:
+        The normalised label (``dep:01`` for ``dep:1``; a list's labels joined by commas) and
+        the rows, in table order (the order of the territory's communes, whatever the order of
+        the list; a commune named twice is taken once).
 
     Raises:
-        TerritoryError: Unknown département or EPCI.
+        TerritoryError: Unknown département, EPCI or région, or an empty item in a list.
     """
+    items = [p.strip() for p in spec.split(",")]
+    if len(items) == 1:
+        return _selection(items[0])
+    if not all(items):
+        raise TerritoryError(
+            f"territory {spec!r}: an empty item in the list (expected e.g. dep:23,dep:87)"
+        )
+    picked = [_selection(item) for item in items]
+    labels = list(dict.fromkeys(label for label, _ in picked))
+    index = pd.Index([]).append([df.index for _, df in picked])
+    table = communes_table()
+    return ",".join(labels), table[table.index.isin(index)]
+
+
+def _selection(spec: str) -> tuple[str, pd.DataFrame]:
     table = communes_table()
     kind, _, value = spec.strip().partition(":")
     if kind == "dep":
@@ -291,19 +344,35 @@ def bundled_selection(spec: str) -> tuple[str, pd.DataFrame]:
                 f"territory epci:{siren}: unknown EPCI SIREN (expected 9 digits)"
             )
         return f"epci:{siren}", df
-    raise TerritoryError(f"territory {spec!r}: expected dep:<code> or epci:<siren>")
+    if kind == "reg":
+        code = value.strip()
+        if code not in REGIONS:
+            raise TerritoryError(
+                f"territory reg:{code}: unknown région code (expected one of "
+                f"{', '.join(REGIONS)}: INSEE codes of the metropolitan régions)"
+            )
+        return f"reg:{code}", table[table["dep"].isin(REGIONS[code][1])]
+    raise TerritoryError(
+        f"territory {spec!r}: expected dep:<code>, epci:<siren> or reg:<code>"
+    )
 
 
 def from_department(code: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of one département (``23`` is Creuse, ``2A`` Corse-du-Sud)."""
     label, df = bundled_selection(f"dep:{code}")
-    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
 
 
 def from_epci(siren: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
     """The communes of one intercommunality (EPCI), by its SIREN."""
     label, df = bundled_selection(f"epci:{siren}")
-    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
+
+
+def from_bundled(spec: str, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
+    """The communes of a région (``reg:75``) or of a list (``dep:23,dep:87,dep:19``)."""
+    label, df = bundled_selection(spec)
+    return _from_frame(df.copy(), label, cfg, travel, ATTRIBUTION, bundled=True)
 
 
 def from_csv(path: str | Path, cfg: TerritoryConfig, travel: TravelConfig) -> Territory:
