@@ -66,14 +66,24 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    from softsim import __version__
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked (importlib.metadata is slow)."""
 
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from softsim import __version__
+
+        parser.exit(message=f"softsim {__version__}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="softsim",
         description="Simulate a soft territory: who gets served, who does not, at what cost.",
     )
-    p.add_argument("--version", action="version", version=f"softsim {__version__}")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run one scenario and write its results folder")
@@ -304,14 +314,23 @@ def _cmd_run(args, console: Console) -> int:
 
     figures = None
     if not args.no_figures:
-        from softsim.report import run_figures
+        from softsim.report import run_figure_builders
 
-        figures = run_figures(outcomes)
-    out = write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]], unique=unique)
+        figures = run_figure_builders(outcomes)  # built and saved in parallel by write_run
+    out = write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]], unique=unique,
+                    workers=_figure_workers())
     if not args.quiet:
         _summary_tables(outcomes.summary, console)
     console.print(f"results written to {out}/", highlight=False)
     return 0
+
+
+def _figure_workers() -> int:
+    """Processes for a run's figures: two where this process may use two cores."""
+    try:
+        return min(2, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no sched_getaffinity (macOS)
+        return min(2, os.cpu_count() or 1)
 
 
 def _output_folder(out: Path | None, name: str) -> tuple[Path, bool]:
