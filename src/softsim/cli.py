@@ -75,7 +75,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from softsim import __version__
 
-        parser.exit(message=f"softsim {__version__}\n")
+        print(f"softsim {__version__}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -292,12 +293,13 @@ def _summary_tables(summary: dict, console: Console) -> None:
 
 def _cmd_run(args, console: Console) -> int:
     from softsim.config import check_runnable, load_config, resolve_seed
-    from softsim.model import plan
 
     cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
     check_runnable(cfg)
     cfg, args.seed = resolve_seed(cfg, args.seed)  # config.toml records the seed of the run
     if args.plan:
+        from softsim.model import plan
+
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
         console.print(
             f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "

@@ -46,10 +46,10 @@ import tomli_w
 from softsim.config import config_to_dict
 from softsim.errors import SoftsimError
 from softsim.experiment import signals_deferred
-from softsim.outcomes import Outcomes
 
 if TYPE_CHECKING:
     from softsim.comparison import Comparison
+    from softsim.outcomes import Outcomes
 
 __all__ = [
     "OutputDir",
