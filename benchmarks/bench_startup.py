@@ -10,7 +10,8 @@ a fresh interpreter (nothing warm but the OS file cache and numba's on-disk kern
   CLI's imports, the simulation's imports (numpy, numba, mesa, the model), loading and checking
   the config, building the model (territory, residents, sites), the first week (which loads
   the compiled kernels from numba's cache), the other weeks, ``collect``, the figures' imports,
-  building the figures, and writing the folder.
+  and building the figures and writing the folder (together, as ``softsim run`` overlaps
+  them: the figures are built and saved in parallel processes while the tables are written).
 
 ``--against DIR/src`` runs another checkout's source the same way, alternating (A B A B …)
 after a warm-up pair, and prints each side's median and the ratio this / other pair by pair
@@ -46,8 +47,7 @@ PARTS = (
     "other weeks",
     "collect",
     "figure imports",
-    "figures",
-    "write",
+    "figures and write",
 )
 
 
@@ -83,15 +83,22 @@ def _parts() -> None:
     lap("other weeks")
     outcomes = collect(model)
     lap("collect")
-    from softsim.report import run_figures
     from softsim.store import write_run
 
-    lap("figure imports")
-    figures = run_figures(outcomes)
-    lap("figures")
+    try:  # what `softsim run` does: figures built and saved while the tables are written
+        from softsim.cli import _figure_workers
+        from softsim.report import run_figure_builders
+
+        lap("figure imports")
+        figures, options = run_figure_builders(outcomes), {"workers": _figure_workers()}
+    except ImportError:  # an older source: figures built first, then saved one by one
+        from softsim.report import run_figures
+
+        lap("figure imports")
+        figures, options = run_figures(outcomes), {}
     with tempfile.TemporaryDirectory() as tmp:
-        write_run(outcomes, Path(tmp) / "out", figures, command=["bench"])
-        lap("write")
+        write_run(outcomes, Path(tmp) / "out", figures, command=["bench"], **options)
+        lap("figures and write")
     print(json.dumps(seconds))
 
 

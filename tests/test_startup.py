@@ -89,6 +89,26 @@ def test_figures_saved_in_parallel_are_the_bytes_saved_one_by_one(tmp_path):
     plt.close("all")
 
 
+def test_figures_are_saved_in_this_process_while_another_thread_runs(tmp_path, monkeypatch):
+    import threading
+
+    def no_fork():
+        raise AssertionError("forked while another thread runs")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        paths = store.write_figures(_builders(3), tmp_path, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert [p.name for p in paths] == ["f0.png", "f1.png", "f2.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+    plt.close("all")
+
+
 def _fails():
     raise ValueError("a figure that cannot be drawn")
 

@@ -34,6 +34,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -393,11 +394,11 @@ def write_figures(figures: dict, folder: Path, *, workers: int = 1) -> list[Path
 
     A value may be a matplotlib Figure or a function of no argument that builds one (see
     :func:`softsim.report.run_figure_builders`), so that building and drawing both happen in
-    the process that saves it. With ``workers`` > 1 (and ``os.fork`` available), forked
-    children take every ``workers``-th figure and this process the first share; each file is
-    written by :func:`write_figure`, so the files are the same bytes as when written one by
-    one. A child that fails makes this call fail; an interrupted call stops its children
-    before it returns.
+    the process that saves it. With ``workers`` > 1 (``os.fork`` available, and no other
+    Python thread running), forked children take every ``workers``-th figure and this
+    process the first share; each file is written by :func:`write_figure`, so the files are
+    the same bytes as when written one by one. A child that fails makes this call fail; an
+    interrupted call stops its children before it returns.
     """
     with _figure_children(figures, folder, workers) as mine:
         for name in mine:
@@ -413,7 +414,9 @@ def _figure_children(figures: dict, folder: Path, workers: int) -> Iterator[list
     kill them first, so that nothing is written into ``folder`` after this returns.
     """
     names = list(figures)
-    workers = max(1, min(workers, len(names))) if hasattr(os, "fork") else 1
+    # fork only a single-threaded interpreter: a lock held by another thread would stay held
+    forkable = hasattr(os, "fork") and threading.active_count() == 1
+    workers = max(1, min(workers, len(names))) if forkable else 1
     children: list[int] = []
     try:
         for k in range(1, workers):
