@@ -158,3 +158,15 @@ def test_a_run_folder_from_the_command_line_has_every_figure(tmp_path, capsys):
     for f in figures:
         assert (out / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f
     assert not [p for p in out.rglob("*") if "partial" in p.name]
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "expected"),
+    [(2, 0.2, 2), (2, 1.5, 1), (4, 2.5, 2), (1, 0.0, 1), (8, 9.0, 1)],
+)
+def test_a_second_figure_process_only_on_an_idle_core(monkeypatch, cores, load, expected):
+    from softsim import cli
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert cli._figure_workers() == expected

@@ -328,11 +328,20 @@ def _cmd_run(args, console: Console) -> int:
 
 
 def _figure_workers() -> int:
-    """Processes for a run's figures: two where this process may use two cores."""
+    """Processes for a run's figures: two where a second core is usable and idle.
+
+    Idle: the 1-minute load average is below the cores minus one. On a busy machine a second
+    process only competes with the others (measured in benchmarks/README.md).
+    """
     try:
-        return min(2, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # no sched_getaffinity (macOS)
-        return min(2, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        idle = os.getloadavg()[0] < cores - 1
+    except (AttributeError, OSError):  # no load average (Windows)
+        idle = False
+    return 2 if cores >= 2 and idle else 1
 
 
 def _output_folder(out: Path | None, name: str) -> tuple[Path, bool]:

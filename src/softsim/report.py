@@ -362,6 +362,7 @@ def run_figure_builders(o: Outcomes) -> dict:
     So that each figure can be built where it is drawn and saved (see
     :func:`softsim.store.write_figures`, which saves them in parallel processes).
     """
+    outlines(o.territory)  # read the outlines file once, here, not in every forked process
     return {
         "coverage_map": partial(coverage_map, o),
         "non_take_up_map": partial(commune_map, o, "non_take_up"),
