@@ -6,18 +6,24 @@ Under each scenario, who gets served, who does not, and at what cost. The pure e
 (:mod:`softsim.store` does).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("softsim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["Comparison", "Outcomes", "compare", "run", "__version__"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("softsim")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str):
-    # Lazy, so that `softsim.config` or the CLI's --help do not load numba and mesa.
+    # Lazy, so that `softsim.config` or the CLI's --help do not load numba and mesa, nor
+    # importlib.metadata (slow to import) for the version.
+    if name == "__version__":
+        globals()["__version__"] = value = _version()
+        return value
     if name in ("run", "Outcomes"):
         from softsim import engine
 

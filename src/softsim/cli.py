@@ -71,14 +71,25 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    from softsim import __version__
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked (importlib.metadata is slow)."""
 
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from softsim import __version__
+
+        print(f"softsim {__version__}")
+        parser.exit()
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="softsim",
         description="Simulate a soft territory: who gets served, who does not, at what cost.",
     )
-    p.add_argument("--version", action="version", version=f"softsim {__version__}")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run one scenario and write its results folder")
@@ -307,12 +318,13 @@ def _summary_tables(summary: dict, console: Console) -> None:
 
 def _cmd_run(args, console: Console) -> int:
     from softsim.config import check_runnable, load_config, resolve_seed
-    from softsim.model import plan
 
     cfg = load_config(args.scenario, _run_overrides(args), **_future_section(args.future))
     check_runnable(cfg)
     cfg, args.seed = resolve_seed(cfg, args.seed)  # config.toml records the seed of the run
     if args.plan:
+        from softsim.model import plan
+
         console.print(f"scenario {cfg.name}: {cfg.description}", highlight=False)
         console.print(
             f"territory {cfg.territory.spec}, {cfg.weeks} weekly steps, "
@@ -329,14 +341,32 @@ def _cmd_run(args, console: Console) -> int:
 
     figures = None
     if not args.no_figures:
-        from softsim.report import run_figures
+        from softsim.report import run_figure_builders
 
-        figures = run_figures(outcomes)
-    out = write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]], unique=unique)
+        figures = run_figure_builders(outcomes)  # built and saved in parallel by write_run
+    out = write_run(outcomes, out, figures, command=["softsim", *sys.argv[1:]], unique=unique,
+                    workers=_figure_workers())
     if not args.quiet:
         _summary_tables(outcomes.summary, console)
     console.print(f"results written to {out}/", highlight=False)
     return 0
+
+
+def _figure_workers() -> int:
+    """Processes for a run's figures: two where a second core is usable and idle.
+
+    Idle: the 1-minute load average is below the cores minus one. On a busy machine a second
+    process only competes with the others (measured in benchmarks/README.md).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity (macOS)
+        cores = os.cpu_count() or 1
+    try:
+        idle = os.getloadavg()[0] < cores - 1
+    except (AttributeError, OSError):  # no load average (Windows)
+        idle = False
+    return 2 if cores >= 2 and idle else 1
 
 
 def _output_folder(out: Path | None, name: str) -> tuple[Path, bool]:

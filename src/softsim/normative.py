@@ -25,14 +25,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
-from softsim.config.sections import CHANNELS
+from softsim.channels import CHANNELS
 from softsim.errors import ConfigError, SoftsimError
 from softsim.rng import SeedTree
+
+if TYPE_CHECKING:  # pandas is imported where a table is built (the CLI's help stays light)
+    import pandas as pd
 
 __all__ = [
     "LEVERS",
@@ -509,6 +511,8 @@ def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = No
         algorithm = platypus.NSGAII(Problem(), population_size=spec.population,
                                     evaluator=Evaluator())
         algorithm.run(spec.evaluations)
+    import pandas as pd
+
     candidates = pd.DataFrame(evals.rows)
     keys = [k for k, _ in OBJECTIVES]
     mask = non_dominated(candidates[keys].to_numpy(), [d for _, d in OBJECTIVES])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -19,6 +21,7 @@ from softsim.territory import Territory, outlines  # noqa: E402
 
 __all__ = [
     "run_figures",
+    "run_figure_builders",
     "territory_map",
     "coverage_map",
     "commune_map",
@@ -353,16 +356,25 @@ def coverage_figure(o: Outcomes):
     return fig
 
 
+def run_figure_builders(o: Outcomes) -> dict:
+    """The figures of a run folder, by file stem, as functions of no argument that build them.
+
+    So that each figure can be built where it is drawn and saved (see
+    :func:`softsim.store.write_figures`, which saves them in parallel processes).
+    """
+    outlines(o.territory)  # read the outlines file once, here, not in every forked process
+    return {
+        "coverage_map": partial(coverage_map, o),
+        "non_take_up_map": partial(commune_map, o, "non_take_up"),
+        "access_map": partial(commune_map, o, "e2sfca"),
+        "lorenz": partial(lorenz_figure, o),
+        "coverage_over_time": partial(coverage_figure, o),
+    }
+
+
 def run_figures(o: Outcomes) -> dict:
     """The figures of a run folder, by file stem."""
-    figs = {
-        "coverage_map": coverage_map(o),
-        "non_take_up_map": commune_map(o, "non_take_up"),
-        "access_map": commune_map(o, "e2sfca"),
-        "lorenz": lorenz_figure(o),
-        "coverage_over_time": coverage_figure(o),
-    }
-    return figs
+    return {name: build() for name, build in run_figure_builders(o).items()}
 
 
 # ---------------------------------------------------------------- scenario comparison

@@ -20,6 +20,7 @@ and 0644 with the usual 022), as if created by ``mkdir`` and ``open``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -27,11 +28,13 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,10 +47,10 @@ import tomli_w
 from softsim.config import config_to_dict
 from softsim.errors import SoftsimError
 from softsim.experiment import signals_deferred
-from softsim.outcomes import Outcomes
 
 if TYPE_CHECKING:
     from softsim.comparison import Comparison
+    from softsim.outcomes import Outcomes
 
 __all__ = [
     "OutputDir",
@@ -62,6 +65,7 @@ __all__ = [
     "write_analysis",
     "write_normative",
     "write_figure",
+    "write_figures",
     "git_sha",
     "RUN_FILES",
 ]
@@ -333,47 +337,127 @@ def write_run(
     command: list[str] | None = None,
     *,
     unique: bool = False,
+    workers: int = 1,
 ) -> Path:
     """Write a run folder: summary, tables, resolved config, manifest and figures.
 
     Args:
         outcomes: What the run produced.
         target: The run folder to create (must not exist, or be empty).
-        figures: Optional ``{name: matplotlib Figure}`` saved as ``figures/<name>.png``.
+        figures: Optional ``{name: matplotlib Figure}`` saved as ``figures/<name>.png`` (a
+            value may also be a function that builds the figure, see :func:`write_figures`).
         command: The command line, recorded in the manifest.
         unique: ``target`` is a default name, to be suffixed if taken (see :func:`atomic_dir`).
+        workers: Processes that build and save the figures (see :func:`write_figures`).
 
     Returns:
         The folder written.
     """
-    from softsim import __version__
-
+    figures = figures or {}
     with atomic_dir(target, unique=unique) as out:
         tmp = out.tmp
-        _json(tmp / "summary.json", outcomes.summary)
-        outcomes.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-        outcomes.communes.to_parquet(tmp / "communes.parquet", index=False)
-        outcomes.groups.to_parquet(tmp / "groups.parquet", index=False)
-        (tmp / "config.toml").write_text(tomli_w.dumps(config_to_dict(outcomes.config)))
-        manifest = {
-            "softsim_version": __version__,
-            "git_sha": git_sha(),
-            "scenario": outcomes.summary["scenario"],
-            "seed": outcomes.summary["seed"],
-            "config_sha256": outcomes.summary["config_sha256"],
-            "territory": outcomes.territory.label,
-            "data_attribution": outcomes.territory.attribution or None,
-            "command": command,
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "files": list(RUN_FILES) + [f"figures/{n}.png" for n in (figures or {})],
-        }
-        _json(tmp / "manifest.json", manifest)
         if figures:
             (tmp / "figures").mkdir()
-            for name, fig in figures.items():
-                write_figure(fig, tmp / "figures" / f"{name}.png")
+        # the figures' children start first: they draw while this process writes the tables
+        with _figure_children(figures, tmp / "figures", workers) as mine:
+            _write_run_files(outcomes, tmp, figures, command)
+            for name in mine:
+                _save_figure(figures[name], tmp / "figures" / f"{name}.png")
     return out.path
+
+
+def _write_run_files(outcomes: Outcomes, tmp: Path, figures: dict, command) -> None:
+    """The run folder's files other than the figures (see :func:`write_run`)."""
+    from softsim import __version__
+
+    _json(tmp / "summary.json", outcomes.summary)
+    outcomes.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+    outcomes.communes.to_parquet(tmp / "communes.parquet", index=False)
+    outcomes.groups.to_parquet(tmp / "groups.parquet", index=False)
+    (tmp / "config.toml").write_text(tomli_w.dumps(config_to_dict(outcomes.config)))
+    manifest = {
+        "softsim_version": __version__,
+        "git_sha": git_sha(),
+        "scenario": outcomes.summary["scenario"],
+        "seed": outcomes.summary["seed"],
+        "config_sha256": outcomes.summary["config_sha256"],
+        "territory": outcomes.territory.label,
+        "data_attribution": outcomes.territory.attribution or None,
+        "command": command,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "files": list(RUN_FILES) + [f"figures/{n}.png" for n in figures],
+    }
+    _json(tmp / "manifest.json", manifest)
+
+
+def write_figures(figures: dict, folder: Path, *, workers: int = 1) -> list[Path]:
+    """Save ``{name: figure}`` as ``folder/<name>.png``, in up to ``workers`` processes.
+
+    A value may be a matplotlib Figure or a function of no argument that builds one (see
+    :func:`softsim.report.run_figure_builders`), so that building and drawing both happen in
+    the process that saves it. With ``workers`` > 1 (``os.fork`` available, and no other
+    Python thread running), forked children take every ``workers``-th figure and this
+    process the first share; each file is written by :func:`write_figure`, so the files are
+    the same bytes as when written one by one. A child that fails makes this call fail; an
+    interrupted call stops its children before it returns.
+    """
+    with _figure_children(figures, folder, workers) as mine:
+        for name in mine:
+            _save_figure(figures[name], folder / f"{name}.png")
+    return [folder / f"{name}.png" for name in figures]
+
+
+@contextmanager
+def _figure_children(figures: dict, folder: Path, workers: int) -> Iterator[list[str]]:
+    """Fork the children of :func:`write_figures`; yield the names left to this process.
+
+    On leaving, wait for the children and raise if one failed; if the block was interrupted,
+    kill them first, so that nothing is written into ``folder`` after this returns.
+    """
+    names = list(figures)
+    # fork only a single-threaded interpreter: a lock held by another thread would stay held
+    forkable = hasattr(os, "fork") and threading.active_count() == 1
+    workers = max(1, min(workers, len(names))) if forkable else 1
+    children: list[int] = []
+    try:
+        for k in range(1, workers):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - a child (coverage does not follow it)
+                _figures_child(figures, names[k::workers], folder)
+            children.append(pid)
+        yield names[0::workers]
+        failed = [pid for pid in children if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
+        children = []
+        if failed:
+            raise RuntimeError(f"{len(failed)} figure process(es) failed; see the error above")
+    finally:
+        for pid in children:  # interrupted: stop them before the folder is removed
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _save_figure(fig, path: Path) -> None:
+    write_figure(fig() if callable(fig) else fig, path)
+
+
+def _figures_child(figures: dict, names: list[str], folder: Path) -> None:
+    """A forked child of :func:`write_figures`: save its figures, then exit without cleanup."""
+    code = 1
+    try:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_DFL)  # the parent reports the interruption
+        for name in names:
+            _save_figure(figures[name], folder / f"{name}.png")
+        code = 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def write_comparison(

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from softsim.channels import CHANNELS
 from softsim.config.network import check_network
 from softsim.config.types import (
     AGE_BANDS,
@@ -337,8 +338,6 @@ class TransportConfig(Section):
     cost_per_trip: Real(0.0, UNIT_COST) = 25.0
 
 
-CHANNELS = ("sites", "modules", "mobile", "bus", "tad", "information", "rollout")
-"""Channels of public provision a :class:`ChannelMix` shares the *faire* envelope among."""
 
 
 class ChannelMix(Section):

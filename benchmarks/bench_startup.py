@@ -1,0 +1,188 @@
+"""A run's fixed cost: ``softsim run hard --territory dep:23 --years 1`` as a whole process.
+
+Creuse (dep:23, ~115k residents, one year) is small enough that most of a run's time is not the
+simulation but what surrounds it. This script measures the whole process and its parts, each in
+a fresh interpreter (nothing warm but the OS file cache and numba's on-disk kernel cache):
+
+* **whole process**: the command above (``--quiet``, into a temporary folder), with and without
+  ``--no-figures``; also ``softsim --help`` and ``python -c pass`` (the interpreter alone).
+* **parts**, timed in one fresh process that does what the command does, step by step: the
+  CLI's imports, the simulation's imports (numpy, numba, mesa, the model), loading and checking
+  the config, building the model (territory, residents, sites), the first week (which loads
+  the compiled kernels from numba's cache), the other weeks, ``collect``, the figures' imports,
+  and building the figures and writing the folder (together, as ``softsim run`` overlaps
+  them: the figures are built and saved in parallel processes while the tables are written).
+
+``--against DIR/src`` runs another checkout's source the same way, alternating (A B A B …)
+after a warm-up pair, and prints each side's median and the ratio this / other pair by pair
+(median, min–max): under a loaded machine only such paired ratios are meaningful.
+Nothing is asserted; the goal (whole process with figures ≤ 2 s on a quiet 2-core machine) is
+printed next to the figure.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat N] [--against DIR/src --pairs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_S = 2.0
+COMMAND = ["run", "hard", "--territory", "dep:23", "--years", "1", "--quiet"]
+PARTS = (
+    "cli imports",
+    "simulation imports",
+    "config",
+    "build model",
+    "first week",
+    "other weeks",
+    "collect",
+    "figure imports",
+    "figures and write",
+)
+
+
+def _parts() -> None:
+    """Child: do what ``softsim run`` does, step by step, and print the parts' seconds as JSON."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
+    import softsim.cli  # noqa: F401
+
+    lap("cli imports")
+    from softsim.config import check_runnable, load_config, resolve_seed
+    from softsim.model import SoftTerritory
+    from softsim.outcomes import collect
+
+    lap("simulation imports")
+    cfg = load_config("hard", ['territory.spec="dep:23"', "simulation.years=1"])
+    check_runnable(cfg)
+    cfg, seed = resolve_seed(cfg, None)
+    lap("config")
+    model = SoftTerritory(cfg, seed)
+    lap("build model")
+    model.step()
+    lap("first week")
+    for _ in range(cfg.weeks - 1):
+        model.step()
+    lap("other weeks")
+    outcomes = collect(model)
+    lap("collect")
+    from softsim.store import write_run
+
+    try:  # what `softsim run` does: figures built and saved while the tables are written
+        from softsim.cli import _figure_workers
+        from softsim.report import run_figure_builders
+
+        lap("figure imports")
+        figures, options = run_figure_builders(outcomes), {"workers": _figure_workers()}
+    except ImportError:  # an older source: figures built first, then saved one by one
+        from softsim.report import run_figures
+
+        lap("figure imports")
+        figures, options = run_figures(outcomes), {}
+    with tempfile.TemporaryDirectory() as tmp:
+        write_run(outcomes, Path(tmp) / "out", figures, command=["bench"], **options)
+        lap("figures and write")
+    print(json.dumps(seconds))
+
+
+def _python(src: str | None) -> tuple[list[str], dict]:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    return [sys.executable], env
+
+
+def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"bench_startup: {' '.join(argv[:4])} … failed:\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def measure(src: str | None) -> dict[str, float]:
+    """One fresh measurement of every figure for the source at ``src`` (None: this one)."""
+    python, env = _python(src)
+    cli = [*python, "-c", "import sys; from softsim.cli import main; sys.exit(main())"]
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["python -c pass"], _ = _timed([*python, "-c", "pass"], env, tmp)
+        out["softsim --help"], _ = _timed([*cli, "--help"], env, tmp)
+        out["run, figures"], _ = _timed([*cli, *COMMAND, "--out", "a"], env, tmp)
+        out["run, --no-figures"], _ = _timed([*cli, *COMMAND, "--no-figures", "--out", "b"],
+                                             env, tmp)
+        _, text = _timed([*python, __file__, "--parts"], env, tmp)
+    out.update(json.loads(text.strip().splitlines()[-1]))
+    return out
+
+
+def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -> None:
+    header = f"{'part':<22}{'this (s)':>10}"
+    if other is not None:
+        header += f"{'other (s)':>11}{'this/other':>12}{'  min–max':>14}"
+    print(header)
+    for name, values in rows.items():
+        line = f"{name:<22}{statistics.median(values):>10.3f}"
+        if other is not None:
+            ratios = [a / b for a, b in zip(values, other[name], strict=True) if b > 0]
+            line += f"{statistics.median(other[name]):>11.3f}"
+            if ratios:
+                line += (f"{statistics.median(ratios):>12.2f}"
+                         f"{min(ratios):>7.2f}–{max(ratios):.2f}")
+        print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parts", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="fresh measurements (default 3)")
+    parser.add_argument("--against", help="another checkout's src/ to time side by side")
+    parser.add_argument("--pairs", type=int, default=3, help="pairs for --against (default 3)")
+    args = parser.parse_args(argv)
+    if args.parts:
+        _parts()
+        return 0
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          "whole processes and their parts, seconds (median)")
+    n = args.pairs if args.against else args.repeat
+    measure(None)  # warm-up: numba's cache, the OS file cache
+    if args.against:
+        measure(args.against)
+    mine: dict[str, list[float]] = {}
+    theirs: dict[str, list[float]] | None = {} if args.against else None
+    for _ in range(n):
+        for name, value in measure(None).items():
+            mine.setdefault(name, []).append(value)
+        if theirs is not None:
+            for name, value in measure(args.against).items():
+                theirs.setdefault(name, []).append(value)
+    rows = {k: mine[k] for k in ("python -c pass", "softsim --help", "run, figures",
+                                 "run, --no-figures")}
+    rows.update({k: mine[k] for k in PARTS})
+    _table(rows, {k: theirs[k] for k in rows} if theirs is not None else None)
+    whole = statistics.median(mine["run, figures"])
+    print(f"\nwhole process with figures: {whole:.2f} s (goal ≤ {GOAL_S:.0f} s on a quiet "
+          f"2-core machine; load average now {os.getloadavg()[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

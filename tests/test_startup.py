@@ -1,0 +1,172 @@
+"""A run's fixed cost: what the command line imports, and figures saved in parallel processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from softsim import store  # noqa: E402
+from softsim.cli import main  # noqa: E402
+
+HEAVY = ("matplotlib", "pandas", "mesa", "numba", "scipy", "pyarrow", "importlib.metadata")
+"""Modules the command line must not import before it needs them."""
+
+
+def _imported_by(argv: list[str]) -> tuple[int, list[str]]:
+    """Run ``main(argv)`` in a fresh interpreter; its exit code and the heavy modules loaded."""
+    code = (
+        "import json, sys\n"
+        "from softsim.cli import main\n"
+        "try:\n"
+        f"    rc = main({argv!r})\n"
+        "except SystemExit as e:\n"
+        "    rc = e.code\n"
+        f"print(json.dumps([rc, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    rc, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    return rc, heavy
+
+
+@pytest.mark.parametrize(
+    ("argv", "rc", "allowed"),
+    [
+        (["--help"], 0, []),
+        (["run", "--help"], 0, []),
+        # reading a config loads pydantic, whose plugin loader imports importlib.metadata
+        (["run", "no-such-scenario"], 2, ["importlib.metadata"]),
+        (["run", "hard", "--set", "nosuch.key=1"], 2, ["importlib.metadata"]),
+        (["scenarios"], 0, ["importlib.metadata"]),
+    ],
+)
+def test_help_and_errors_before_the_work_import_nothing_heavy(argv, rc, allowed):
+    code, heavy = _imported_by(argv)
+    assert code == rc
+    assert [m for m in heavy if m not in allowed] == []
+
+
+def test_version_is_still_printed(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"softsim {version('softsim')}\n"
+
+
+def _bars(k: int):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar(range(k + 2), range(k + 2))
+    ax.set_title(f"figure {k}")
+    return fig
+
+
+def _builders(n: int) -> dict:
+    return {f"f{k}": (lambda k=k: _bars(k)) for k in range(n)}
+
+
+def test_figures_saved_in_parallel_are_the_bytes_saved_one_by_one(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    serial = store.write_figures(_builders(5), one, workers=1)
+    parallel = store.write_figures(_builders(5), two, workers=2)
+    assert [p.name for p in serial] == [p.name for p in parallel] == [f"f{k}.png" for k in range(5)]
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert sorted(p.name for p in two.iterdir()) == [f"f{k}.png" for k in range(5)]
+    plt.close("all")
+
+
+def test_figures_are_saved_in_this_process_while_another_thread_runs(tmp_path, monkeypatch):
+    import threading
+
+    def no_fork():
+        raise AssertionError("forked while another thread runs")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        paths = store.write_figures(_builders(3), tmp_path, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert [p.name for p in paths] == ["f0.png", "f1.png", "f2.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+    plt.close("all")
+
+
+def _fails():
+    raise ValueError("a figure that cannot be drawn")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="figures are saved in one process")
+def test_a_failing_figure_in_a_child_fails_the_run_folder_and_writes_nothing(tmp_path, capfd):
+    figures = {"ok": lambda: _bars(1), "bad": _fails}  # "bad" goes to the child
+    with pytest.raises(RuntimeError, match="figure process"):
+        with store.atomic_dir(tmp_path / "out") as out:
+            (out.tmp / "figures").mkdir()
+            with store._figure_children(figures, out.tmp / "figures", 2) as mine:
+                assert mine == ["ok"]
+                store.write_figure(figures["ok"](), out.tmp / "figures" / "ok.png")
+    assert "a figure that cannot be drawn" in capfd.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    plt.close("all")
+
+
+def _slow():
+    time.sleep(3)
+    return _bars(2)
+
+
+def _interrupt():
+    raise KeyboardInterrupt
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="figures are saved in one process")
+def test_an_interrupted_parent_stops_its_figure_children(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        store.write_figures({"mine": _interrupt, "child": _slow}, tmp_path, workers=2)
+    assert time.monotonic() - start < 2.5  # the child was killed, not waited for
+    time.sleep(3.5)  # had it lived, it would have written child.png by now
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_folder_from_the_command_line_has_every_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    small = ["--set", "territory.population=2000", "--set", "territory.n_communes=20"]
+    assert main(["run", "hard", *small, "--years", "1", "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text())
+    figures = sorted(f for f in manifest["files"] if f.startswith("figures/"))
+    assert figures == sorted(f"figures/{n}.png" for n in (
+        "coverage_map", "non_take_up_map", "access_map", "lorenz", "coverage_over_time"))
+    for f in figures:
+        assert (out / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f
+    assert not [p for p in out.rglob("*") if "partial" in p.name]
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "expected"),
+    [(2, 0.2, 2), (2, 1.5, 1), (4, 2.5, 2), (1, 0.0, 1), (8, 9.0, 1)],
+)
+def test_a_second_figure_process_only_on_an_idle_core(monkeypatch, cores, load, expected):
+    from softsim import cli
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert cli._figure_workers() == expected
