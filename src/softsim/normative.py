@@ -62,6 +62,12 @@ REPORTED = ("budget_spent_share",)
 """Metrics reported beside the objectives (means), not searched on: the share of the budget
 spent says whether a candidate could use its money (docs/scenarios.md, the budget rule)."""
 
+MIN_SPENT_NET = 0.97
+"""The budget rule (docs/scenarios.md): a candidate spends at least this share of its envelope,
+net of what *laisser faire* leaves unspent on purpose; a candidate that spends less is
+infeasible (a Platypus constraint) and never on the front, so that the front compares
+strategies that spend the same money."""
+
 SEARCH_STREAM = "normative-search"
 """The seed tree's stream that seeds the optimiser."""
 
@@ -373,6 +379,10 @@ class _Evaluations:
         row = self.rows[self.ids[key]]
         return [row[k] for k, _ in OBJECTIVES]
 
+    def slack(self, key: tuple) -> float:
+        """How far the candidate's net spending is above the budget rule (negative: below)."""
+        return self.rows[self.ids[key]]["spent_net"] - MIN_SPENT_NET
+
     def evaluate(self, batch: Sequence[tuple], origin: str = "search") -> None:
         """Run the candidates of ``batch`` (keys) not evaluated yet (all futures, replicates)."""
         from softsim.experiment import WorkerLost
@@ -435,6 +445,8 @@ class _Evaluations:
                 for k, _ in OBJECTIVES:
                     out[f"{k}@{future}"] = float(np.mean(
                         [row[k] for row in mine if row["future"] == future]))
+            out["spent_net"] = out["budget_spent_share"] / (1.0 - self.base.budget.laisser_faire)
+            out["meets_budget_rule"] = out["spent_net"] >= MIN_SPENT_NET
             out["runs"] = len(mine)
         if self.report:
             self.report(f"{len(self.rows)} candidates evaluated, {self.runs} runs")
@@ -491,13 +503,16 @@ def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = No
 
     class Problem(platypus.Problem):
         def __init__(self) -> None:
-            super().__init__(n_genes, len(OBJECTIVES))
+            super().__init__(n_genes, len(OBJECTIVES), 1)
             self.types[:] = platypus.Real(0.0, 1.0)
+            self.constraints[:] = ">=0"
             self.directions[:] = [platypus.Direction.MAXIMIZE if d == "higher"
                                   else platypus.Direction.MINIMIZE for _, d in OBJECTIVES]
 
         def evaluate(self, solution) -> None:
-            solution.objectives[:] = evals.objectives(evals.key(solution.variables))
+            key = evals.key(solution.variables)
+            solution.objectives[:] = evals.objectives(key)
+            solution.constraints[:] = [evals.slack(key)]
 
     class Evaluator(platypus.Evaluator):
         def evaluate_all(self, jobs, **kwargs):
@@ -515,8 +530,14 @@ def search(spec: SearchSpec, executor, report: Callable[[str], None] | None = No
 
     candidates = pd.DataFrame(evals.rows)
     keys = [k for k, _ in OBJECTIVES]
-    mask = non_dominated(candidates[keys].to_numpy(), [d for _, d in OBJECTIVES])
-    front = candidates[mask].reset_index(drop=True)
+    feasible = candidates[candidates["meets_budget_rule"]]
+    if feasible.empty:
+        raise SoftsimError(
+            f"no candidate spends {MIN_SPENT_NET:.0%} of its envelope net of laisser faire "
+            f"(the budget rule; the base spends {candidates['spent_net'].iloc[0]:.3f}): "
+            f"nothing to compare at equal money")
+    mask = non_dominated(feasible[keys].to_numpy(), [d for _, d in OBJECTIVES])
+    front = feasible[mask].reset_index(drop=True)
     chosen, distance = compromise(front)
     front.insert(len(front.columns), "distance", distance)
     return SearchResult(spec, candidates, front, chosen, int(algorithm.nfe), evals.runs,

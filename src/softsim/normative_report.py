@@ -12,7 +12,7 @@ import pandas as pd
 import tomli_w
 
 from softsim import metric_registry as reg
-from softsim.normative import LEVERS, OBJECTIVES, REPORTED, SearchResult
+from softsim.normative import LEVERS, MIN_SPENT_NET, OBJECTIVES, REPORTED, SearchResult
 
 __all__ = ["SCENARIO_NAME", "front_figure", "front_markdown", "scenario_text"]
 
@@ -61,9 +61,14 @@ def front_markdown(result: SearchResult, figure: str | None = "figures/front.png
     lines += [f"* {line}" for line in _settings(result)]
     lines += ["", "Objectives (means over futures and replicates): "
               + "; ".join(f"{reg.get(k).label} (`{k}`, {d})" for k, d in OBJECTIVES) + ".", ""]
-    lines += [f"## Front: {len(front)} of {len(result.candidates)} candidates not dominated", ""]
+    cands = result.candidates
+    lines += [f"## Front: {len(front)} of {len(cands)} candidates not dominated", "",
+              f"Only the {int(cands['meets_budget_rule'].sum())} candidates that spend at least "
+              f"{MIN_SPENT_NET:.0%} of their envelope net of *laisser faire* (`spent_net`: the "
+              "budget rule, docs/scenarios.md) compete: a strategy that leaves money unspent "
+              "is not compared with those that spend it.", ""]
     lines.append(_table(front, ["candidate", "origin", *keys, *objectives, *REPORTED,
-                                "distance", "chosen"]))
+                                "spent_net", "distance", "chosen"]))
     lines += ["", "## Compromise", "",
               f"Candidate {result.chosen}: the front's member closest to the ideal point once "
               "each objective is rescaled over the front (best 0, worst 1); `distance` is that "
