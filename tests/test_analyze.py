@@ -317,3 +317,19 @@ def test_prim_finds_two_planted_boxes_one_after_the_other():
     assert abs(first.loc["a", "low"] - 0.5) < 0.05 and abs(first.loc["b", "high"] - 0.4) < 0.05
     # the second box holds 4 % of the runs: PRIM stops peeling at a mass of 5 %
     assert abs(second.loc["a", "high"] - 0.2) < 0.05 and 0.7 < second.loc["b", "low"] <= 0.8
+
+
+def test_prim_on_an_integer_lever_of_a_small_design():
+    """An ``integer = true`` lever: PRIM pastes limits half-way between integers."""
+    from softsim.discovery import discover, prim_inputs
+
+    runs = pd.DataFrame({
+        "scenario": "hard", "future": "none",
+        "a": [0.3, 0.7, 0.7, 0.3, 0.3, 0.7],
+        "n": np.array([7, 7, 2, 2, 7, 7], dtype=np.int64),
+    })
+    y = np.array([True, False, False, False, True, False])
+    box = discover(prim_inputs(runs, ["a", "n"]), y)[0]
+    lim = box.limits.set_index("input")
+    assert box.stats["density"] == 1.0 and box.stats["coverage"] == 1.0
+    assert lim.loc["a", "high"] < 0.7 and lim.loc["n", "low"] > 2

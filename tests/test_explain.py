@@ -12,6 +12,7 @@ import pytest
 from softsim.cli import main
 from softsim.config import list_scenarios
 from softsim.explain import (
+    AFTER_RUN,
     KINDS,
     MECHANISM_SOURCES,
     OTHER_PHASES,
@@ -103,14 +104,20 @@ def test_every_phase_of_the_week_has_its_mechanisms():
     assert list(PHASE_MECHANISMS) == [p.name for p in SCHEDULE]
     names = mechanism_names()
     used = {n for ms in PHASE_MECHANISMS.values() for n in ms}
-    assert used == set(names)  # each mechanism acts somewhere, and only known ones are named
+    assert used.isdisjoint(AFTER_RUN)  # judged after the run: in no phase
+    assert used | set(AFTER_RUN) == set(names)  # each acts somewhere; only known ones named
     without = [p for p, ms in PHASE_MECHANISMS.items() if not ms]
     assert without == list(OTHER_PHASES)  # each phase without a mechanism says why
     assert set(MECHANISM_SOURCES) == set(names)
-    odd = _sections((ROOT / "docs/odd.md").read_text(encoding="utf-8"), "###")
+    odd_text = (ROOT / "docs/odd.md").read_text(encoding="utf-8")
+    odd = _sections(odd_text, "###") | _sections(odd_text, "##")
+    metrics = _sections((ROOT / "docs/metrics.md").read_text(encoding="utf-8"), "##")
     for name, source in MECHANISM_SOURCES.items():
         cited = _cited(source, "docs/odd.md")
         assert cited and all(c in odd for c in cited), (name, cited)
+        assert all(c in metrics for c in _cited(source, "docs/metrics.md")), (name, source)
+        for doc in re.findall(r"docs/[\w.]+\.md", source):
+            assert (ROOT / doc).exists(), (name, doc)
 
 
 def test_odd_process_overview_follows_the_schedule():
@@ -174,3 +181,30 @@ def test_explain_unknown_name_is_one_line_with_close_matches(capsys, name, close
     assert out == ""
     assert len(err.strip().splitlines()) == 1
     assert name in err and close in err
+
+
+@pytest.mark.parametrize("name,phases,source", [
+    ("reception", "allocate, outcomes", "docs/odd.md §7.20"),
+    ("back_office", "futures", "docs/odd.md §7.22"),
+    ("edits", "edits", "docs/workshop.md"),
+    ("exclusion", "options", "docs/odd.md §7.3"),
+    ("co2_cap", "futures, adapt", "docs/odd.md §7.9"),
+    ("missions", "adapt", "docs/odd.md §7.12"),
+])
+def test_explain_a_newer_mechanism_in_both_languages(capsys, name, phases, source):
+    for lang, word in (("fr", "mécanisme"), ("en", "mechanism")):
+        code, out, _ = run_cli(capsys, "explain", name, "--lang", lang)
+        assert code == 0
+        lines = out.strip().splitlines()
+        assert lines[0] == f"{name} ({word}): {flat(lang)[f'mechanism.{name}.title']}"
+        assert lines[1] == flat(lang)[f"mechanism.{name}.idea"]
+        assert lines[2].endswith(f": {phases} (softsim run hard --plan)"), lines[2]
+        assert source in lines[3]
+
+
+def test_objectives_act_in_no_phase_of_the_week(capsys):
+    code, out, _ = run_cli(capsys, "explain", "objectives", "--lang", "en")
+    assert code == 0
+    assert "Phases of the week: none: judged once the run is over (summary.json)" in out
+    assert "(softsim run hard --plan)" not in out
+    assert "docs/metrics.md §14" in out

@@ -56,7 +56,7 @@ def reads(script: str) -> list[str]:
     """Relative paths a block reads: quoted file names and ``dir/file`` arguments, less those
     written by ``--out``, by ``cat >`` or inside a here-document."""
     script = re.sub(r"<<'EOF'\n.*?\nEOF", "", script, flags=re.S)
-    written = [w.rstrip("/") for w in re.findall(r"(?:--out|>)\s+([\w./-]+)", script)]
+    written = [w.rstrip("/") for w in re.findall(r"(?:--out|--front|>)\s+([\w./-]+)", script)]
     found = []
     for quoted, bare in READS.findall(script):
         path = (quoted or bare).rstrip("/")
@@ -90,8 +90,9 @@ def test_steps_are_found_and_marked():
         found = steps(doc)
         assert len(found) >= 10, name
         assert sum(shown is not None for _, shown in found) >= 8, name
-        assert "<!-- analyze -->" in doc and "<!-- normative -->" in doc, name
         scripts = [runnable(body) for body, _ in found]
+        for command in ("softsim analyze", "softsim normative", "softsim sweep"):
+            assert any(command in (s or "") for s in scripts), (name, command)
         assert scripts[0] is None  # installation
         assert any("softsim demo --help" in (s or "") for s in scripts)
         assert not any(re.search(r"softsim demo(?! --help)", s or "") for s in scripts)
@@ -100,20 +101,26 @@ def test_steps_are_found_and_marked():
     script = "python -c \"open('x/summary.json')\"\nsoftsim run --out y\nls y/b z/a"
     assert reads(script) == ["x/summary.json", "z/a"]
     assert named(script) == ["x/summary.json", "y/b", "z/a"]
+    assert reads("softsim normative --front f --out s.toml\nsed -n p f/front.md") == []
 
 
 def _same_commands(fr: str, en: str) -> None:
     """The English tutorial is a translation: the same commands, but for the names of folders
     and sweep files, and ``--lang en``."""
+    named_out = ("--out", "--front")
+
     def shape(doc: str) -> list[str]:
-        cmds = []
+        cmds, folders = [], set()
         for body, _ in steps(doc):
             for line in body.splitlines():
                 if line.startswith("softsim "):
                     words = shlex.split(line.split("#")[0])
-                    keep = [w for i, w in enumerate(words) if w != "--lang"
-                            and (i == 0 or words[i - 1] not in ("--out", "--lang"))]
-                    cmds.append(" ".join("FILE" if w.endswith(".toml") else w for w in keep))
+                    folders |= {w for i, w in enumerate(words) if i and words[i - 1] in named_out}
+                    keep = ["FILE" if w.endswith(".toml") else
+                            "FOLDER" if i > 1 and w in folders else w
+                            for i, w in enumerate(words) if w != "--lang"
+                            and (i == 0 or words[i - 1] not in (*named_out, "--lang"))]
+                    cmds.append(" ".join(keep))
         return cmds
 
     assert shape(fr) == shape(en)

@@ -90,9 +90,9 @@ def prim_inputs(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
         v = runs[p]
         if pd.api.types.is_bool_dtype(v) or not pd.api.types.is_numeric_dtype(v):
             x[p] = v.astype(str).astype("category")
-        elif pd.api.types.is_integer_dtype(v):
-            x[p] = v.astype(np.int64)
         else:
+            # integers too: EMA Workbench pastes a box limit half-way between two integers
+            # into the column, which pandas refuses for an integer column
             x[p] = v.astype(np.float64)
     return x.reset_index(drop=True)
 

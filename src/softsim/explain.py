@@ -20,6 +20,7 @@ from softsim.texts import DEFAULT_LANG, flat
 
 __all__ = [
     "KINDS",
+    "AFTER_RUN",
     "MECHANISM_SOURCES",
     "OTHER_PHASES",
     "PHASE_MECHANISMS",
@@ -33,26 +34,31 @@ KINDS: tuple[str, ...] = ("scenario", "mechanism", "metric")
 """What can be explained, in the order ``softsim explain`` lists them."""
 
 PHASE_MECHANISMS: dict[str, tuple[str, ...]] = {
-    "edits": (),
-    "futures": ("futures", "budget", "digital", "mobile"),
-    "needs": ("needs",),
-    "options": ("digital", "transport"),
-    "allocate": ("allocation",),
+    "edits": ("edits",),
+    "futures": ("futures", "budget", "digital", "mobile", "back_office", "co2_cap"),
+    "needs": ("needs", "rampup"),
+    "options": ("digital", "transport", "exclusion"),
+    "allocate": ("allocation", "reception", "site_quality", "accessibility"),
     "mobile": ("mobile",),
-    "outcomes": ("allocation", "needs", "digital"),
-    "adapt": ("associations", "modules"),
+    "outcomes": ("allocation", "needs", "digital", "reception", "site_quality"),
+    "adapt": ("associations", "modules", "accessibility", "co2_cap", "durability",
+              "transfer_kits", "missions"),
     "record": (),
 }
 """The mechanisms at work in each phase of :data:`~softsim.schedule.SCHEDULE` (docs/odd.md §3):
-budget and rollout in ``futures``, bus stops chosen there too; orientation, skills gained by
-mediation and abandonment in ``outcomes``. Two phases are no mechanism of the model
-(:data:`OTHER_PHASES`)."""
+budget, rollout and the back office's cost in ``futures``, bus stops chosen there too (within
+the CO₂ allowance); orientation, skills gained by mediation and abandonment in ``outcomes``;
+the site quality drawn at initialisation acts through capacity (``allocate``) and resolution
+(``outcomes``). One phase is no mechanism of the model (:data:`OTHER_PHASES`), and objectives
+act in no phase (:data:`AFTER_RUN`)."""
 
 OTHER_PHASES: dict[str, str] = {
-    "edits": "applies the scenario's dated edits, the room's decisions (docs/workshop.md)",
     "record": "writes the week's counters into the series",
 }
-"""Phases that carry out decisions or bookkeeping rather than a mechanism of the model."""
+"""Phases that carry out bookkeeping rather than a mechanism of the model."""
+
+AFTER_RUN: tuple[str, ...] = ("objectives",)
+"""Mechanisms judged once the run is over, in no phase of the week: they never act on it."""
 
 MECHANISM_SOURCES: dict[str, str] = {
     "needs": "docs/odd.md §7.1, §7.2",
@@ -64,6 +70,18 @@ MECHANISM_SOURCES: dict[str, str] = {
     "transport": "docs/odd.md §7.6",
     "budget": "docs/odd.md §7.13",
     "futures": "docs/odd.md §7.16, §7.18",
+    "reception": "docs/odd.md §7.20",
+    "site_quality": "docs/odd.md §7.21",
+    "back_office": "docs/odd.md §7.22, §7.13",
+    "edits": "docs/odd.md §3; docs/workshop.md",
+    "objectives": "docs/odd.md §7.17; docs/metrics.md §14",
+    "accessibility": "docs/odd.md §7.15",
+    "rampup": "docs/odd.md §7.2",
+    "co2_cap": "docs/odd.md §7.9, §7.11",
+    "durability": "docs/odd.md §7.12",
+    "transfer_kits": "docs/odd.md §7.12",
+    "missions": "docs/odd.md §7.12",
+    "exclusion": "docs/odd.md §7.3, §5.2",
 }
 """Where docs/odd.md details each mechanism of the texts' ``mechanism.*`` paragraphs."""
 
@@ -139,6 +157,9 @@ def _explain_one(t: dict[str, str], kind: str, name: str) -> str:
         lines.append(f"{t['explain.source']}: docs/scenarios.md")
     else:
         phases = [p.name for p in SCHEDULE if name in PHASE_MECHANISMS.get(p.name, ())]
-        lines.append(f"{t['explain.phases']}: {', '.join(phases)} (softsim run hard --plan)")
+        if name in AFTER_RUN:
+            lines.append(f"{t['explain.phases']}: {t['explain.after_run']}")
+        else:
+            lines.append(f"{t['explain.phases']}: {', '.join(phases)} (softsim run hard --plan)")
         lines.append(f"{t['explain.source']}: {MECHANISM_SOURCES[name]}")
     return "\n".join(lines)
