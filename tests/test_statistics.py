@@ -184,6 +184,7 @@ def test_digital_attempt_success_rates():
         home=(rng.random(n) < 0.5).astype(np.int32),
         broadband_rank=rng.random(n).astype(np.float32),
         low_skill=rng.random(n) < 0.3,
+        exclusion=np.zeros(n, np.uint8),  # no disability nor great precarity
     )
     ids = np.arange(n)
     broadband = has_broadband(ids, residents, coverage)
