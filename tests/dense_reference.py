@@ -14,9 +14,10 @@ import argparse
 import json
 from pathlib import Path
 
+from golden_run import compared_summary
+
 REFERENCE_DIR = Path(__file__).parent / "golden" / "dense"
 SEED = 20261201
-COMPARED = ("counts", "metrics", "groups", "access", "residents", "weeks", "territory")
 RUNS = {
     ("hard", "dep:23"): ["population.scale=0.05", "simulation.years=1"],
     ("soft", "dep:23"): ["population.scale=0.05", "simulation.years=1"],
@@ -33,12 +34,8 @@ def file_name(scenario: str, territory: str) -> str:
 
 def summary(scenario: str, territory: str) -> dict:
     """Run one reference configuration and keep the compared parts of its summary."""
-    from softsim import run
-    from softsim.config import load_config
-
-    overrides = [f"territory.spec={territory}", *RUNS[(scenario, territory)]]
-    full = run(load_config(scenario, overrides), SEED).summary
-    return {k: full[k] for k in COMPARED}
+    return compared_summary(scenario, [f"territory.spec={territory}", *RUNS[(scenario, territory)]],
+                            SEED)
 
 
 if __name__ == "__main__":

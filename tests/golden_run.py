@@ -23,13 +23,18 @@ GOLDEN_RUNS = {"hard": "hard_small.json", "soft": "soft_small.json"}
 """Scenario → golden file in tests/golden/."""
 
 
-def golden_summary(scenario: str = "hard") -> dict:
-    """Run a golden configuration and keep the compared parts of its summary."""
+def compared_summary(scenario: str, overrides: list[str], seed: int) -> dict:
+    """Run a scenario with ``overrides`` and keep the compared parts of its summary."""
     from softsim import run
     from softsim.config import load_config
 
-    summary = run(load_config(scenario, OVERRIDES), SEED).summary
+    summary = run(load_config(scenario, overrides), seed).summary
     return {k: summary[k] for k in COMPARED}
+
+
+def golden_summary(scenario: str = "hard") -> dict:
+    """Run a golden configuration and keep the compared parts of its summary."""
+    return compared_summary(scenario, OVERRIDES, SEED)
 
 
 if __name__ == "__main__":

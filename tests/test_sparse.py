@@ -9,7 +9,8 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, shortest_path
 
-from dense_reference import COMPARED, REFERENCE_DIR, RUNS, file_name, summary
+from dense_reference import REFERENCE_DIR, RUNS, file_name, summary
+from golden_run import COMPARED
 from softsim.config import TerritoryConfig, TravelConfig, load_config
 from softsim.rng import SeedTree
 from softsim.territory import build_territory
