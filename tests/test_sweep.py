@@ -509,27 +509,37 @@ def test_sigterm_keeps_finished_runs_stops_workers_and_says_how_to_resume(tmp_pa
     assert _session_processes(proc.pid) == [], "no worker outlives the sweep"
 
 
-def test_sobol_report_gives_zero_total_index_to_a_parameter_without_effect(tmp_path, capsys):
-    # with no mobile agent, their cost per km changes nothing: its total index is exactly 0
-    path = write(tmp_path, """
+NULL_LEVER_SWEEP = """
 scenarios = ["hard"]
 set = ["territory.population = 400", "territory.n_communes = 6", "simulation.years = 1",
        "simulation.weeks_per_year = 4", "budget.per_1000_per_week = 100000",
        "mobile.agents = 0"]
 [design]
-kind = "sobol"
-samples = 4
+kind = "{kind}"
+samples = {samples}
 [parameters."services.social.awareness"]
 range = [0.05, 0.95]
 [parameters."mobile.cost_per_km"]
 range = [0.1, 2.0]
-""")
+"""
+"""A sweep in which ``mobile.cost_per_km`` has no effect (there is no mobile agent)."""
+
+
+def _null_lever_indices(tmp_path: Path, capsys, kind: str, samples: int) -> dict:
+    """Run :data:`NULL_LEVER_SWEEP` with a design; its report's two index columns by parameter
+    (coverage of latent needs)."""
+    path = write(tmp_path, NULL_LEVER_SWEEP.format(kind=kind, samples=samples))
     out = tmp_path / "out"
     assert sweep(capsys, str(path), "--out", str(out), "--workers", "1", "--quiet")[0] == 0
     report = (out / "sweep.md").read_text()
     section = report.split("**hard × none, coverage of latent needs**")[1].split("**")[0]
-    rows = {line.split("|")[1].strip(" `"): [float(x) for x in line.split("|")[2:4]]
+    return {line.split("|")[1].strip(" `"): [float(x) for x in line.split("|")[2:4]]
             for line in section.splitlines() if line.startswith("| `")}
+
+
+def test_sobol_report_gives_zero_total_index_to_a_parameter_without_effect(tmp_path, capsys):
+    # with no mobile agent, their cost per km changes nothing: its total index is exactly 0
+    rows = _null_lever_indices(tmp_path, capsys, "sobol", 4)
     assert rows["mobile.cost_per_km"] == [0.0, 0.0]
     assert rows["services.social.awareness"][1] > 0.5
 
@@ -650,25 +660,7 @@ def test_batches_are_merged_at_the_end_and_a_merge_cut_short_duplicates_nothing(
 
 def test_morris_report_gives_no_elementary_effect_to_a_parameter_without_effect(tmp_path,
                                                                                 capsys):
-    path = write(tmp_path, """
-scenarios = ["hard"]
-set = ["territory.population = 400", "territory.n_communes = 6", "simulation.years = 1",
-       "simulation.weeks_per_year = 4", "budget.per_1000_per_week = 100000",
-       "mobile.agents = 0"]
-[design]
-kind = "morris"
-samples = 3
-[parameters."services.social.awareness"]
-range = [0.05, 0.95]
-[parameters."mobile.cost_per_km"]
-range = [0.1, 2.0]
-""")
-    out = tmp_path / "out"
-    assert sweep(capsys, str(path), "--out", str(out), "--workers", "1", "--quiet")[0] == 0
-    assert len(pd.read_parquet(out / "runs")) == 3 * (2 + 1)
-    report = (out / "sweep.md").read_text()
-    section = report.split("**hard × none, coverage of latent needs**")[1].split("**")[0]
-    rows = {line.split("|")[1].strip(" `"): [float(x) for x in line.split("|")[2:4]]
-            for line in section.splitlines() if line.startswith("| `")}
+    rows = _null_lever_indices(tmp_path, capsys, "morris", 3)
+    assert len(pd.read_parquet(tmp_path / "out" / "runs")) == 3 * (2 + 1)
     assert rows["mobile.cost_per_km"] == [0.0, 0.0]
     assert rows["services.social.awareness"][0] > 0.01
