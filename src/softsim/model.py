@@ -134,7 +134,6 @@ class SoftTerritory(mesa.Model):
                 types.ids(cfg.modules.types, "modules.types"),
                 len(types),
                 seeds.generator("orchestrator"),
-                road_km=self.travel,
             )
             if cfg.orchestrator.enabled
             else None
@@ -455,7 +454,8 @@ class SoftTerritory(mesa.Model):
             served_digital=int(online.sum()),
             served_home_visit=int(now.visits.visited.sum()),
             served_mediated=int(mediated.sum()),
-            served_border=int(self._border_mask(now.providers)[choice[at_site]].sum()),
+            served_border=int(self._border_mask(now.providers)[choice[at_site]].sum())
+            if self.border else 0,
             travel_min_sum=float(travel.sum()),
             wait_weeks_sum=float(wait.sum()),
             resident_km=trips.resident_km,

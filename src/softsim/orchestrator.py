@@ -78,7 +78,8 @@ class Orchestrator:
         allowed_types: Type ids a module may offer (``modules.types``).
         n_types: Number of service types.
         rng: The ``orchestrator`` stream (observation noise).
-        road_km: Road km between communes (a move's km under a CO₂ cap).
+        road_km: Road km between communes (a move's km under a CO₂ cap); by default the
+            ``car_min`` travel times when they are a :class:`Travel` (which has km too).
     """
 
     def __init__(
@@ -101,7 +102,9 @@ class Orchestrator:
         self.history: deque[np.ndarray] = deque(maxlen=cfg.lag_weeks + cfg.review_weeks)
         self.moves = 0
         self.retypes = 0
-        self.road_km = road_km
+        # a Travel answers km too; a dense car-minute matrix needs its km matrix beside it
+        self.road_km = road_km if road_km is not None or not isinstance(car_min, Travel) \
+            else car_min
         self.last_move_km = 0.0
 
     def _km_from(self, commune: int) -> np.ndarray:
