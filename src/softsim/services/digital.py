@@ -49,12 +49,16 @@ def digital_attempts(
         none = np.zeros(len(resident), bool)
         return none, none
     tried = digitisable & has_broadband(resident, residents, coverage)
-    flags = residents.exclusion[resident]
-    skip = in_person_share(flags, cfg)
-    if exclusion_rng is not None and skip.any():
-        tried &= ~(exclusion_rng.random(len(resident)) < skip)
     p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
-    success = tried & (u < p * exclusion_factor(flags, cfg))
+    in_person = cfg.disability_in_person_share > 0 or cfg.precarity_in_person_share > 0
+    factors = cfg.disability_success_factor != 1 or cfg.precarity_success_factor != 1
+    if in_person or factors:  # the exclusion traits act (neutral by default: skip the passes)
+        flags = residents.exclusion[resident]
+        skip = in_person_share(flags, cfg)
+        if exclusion_rng is not None and skip.any():
+            tried &= ~(exclusion_rng.random(len(resident)) < skip)
+        p = p * exclusion_factor(flags, cfg)
+    success = tried & (u < p)
     return success, tried & ~success
 
 
