@@ -96,6 +96,20 @@ def test_sobol_indices_of_ishigami_match_the_analytic_values(tmp_path, capsys):
     assert "No parameter is indistinguishable from zero" in text
 
 
+def test_bootstrap_intervals_come_from_the_sweeps_seed_tree():
+    from softsim.rng import SeedTree
+    from softsim.sensitivity import bootstrap_seed, design_indices
+
+    expected = int(SeedTree(7).sequence("sensitivity-bootstrap").generate_state(1)[0])
+    assert bootstrap_seed(7) == expected and bootstrap_seed(8) != expected
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=8 * 4)  # a Sobol design of N = 8 over two parameters, no second order
+    def conf(seed):
+        return design_indices("sobol", ["a", "b"], y, seed=seed)["ST_conf"].to_numpy()
+    assert np.array_equal(conf(bootstrap_seed(7)), conf(bootstrap_seed(7)))
+    assert not np.array_equal(conf(bootstrap_seed(7)), conf(bootstrap_seed(8)))
+
+
 def test_morris_ranks_a_null_lever_last_and_names_it(tmp_path, capsys):
     sweep = sweep_file(tmp_path, "kind = \"morris\"\nsamples = 20",
                        {"services.social.awareness": "range = [0.0, 1.0]",

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from softsim.errors import SoftsimError
+from softsim.rng import SeedTree
 from softsim.sweep import SweepPlan
 
-__all__ = ["COLUMNS", "INDEX_SEED", "design_indices", "sweep_indices"]
+__all__ = ["COLUMNS", "bootstrap_seed", "design_indices", "sweep_indices"]
 
 COLUMNS = {
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
@@ -29,14 +30,20 @@ COLUMNS = {
 }
 """The index columns of each design's table (``*_conf``: half-width of the 95 % interval)."""
 
-INDEX_SEED = 1
-"""Seed of SALib's bootstrap of the confidence intervals (fixed: the same store gives the same
-table)."""
+
+
+def bootstrap_seed(root_seed: int) -> int:
+    """Seed of SALib's bootstrap of the confidence intervals, from the sweep's seed tree.
+
+    The stream ``sensitivity-bootstrap`` of the sweep's root seed: the same sweep gives the same
+    table, and the bootstrap draws nothing that a run draws.
+    """
+    return int(SeedTree(root_seed).sequence("sensitivity-bootstrap").generate_state(1)[0])
 
 
 def design_indices(kind: str, names: list[str], y: np.ndarray, *, unit: np.ndarray | None = None,
                    levels: int = 4, second_order: bool = False,
-                   noise_var: float = 0.0) -> pd.DataFrame:
+                   noise_var: float = 0.0, seed: int) -> pd.DataFrame:
     """Indices of one output over a Sobol or Morris design.
 
     Args:
@@ -47,6 +54,7 @@ def design_indices(kind: str, names: list[str], y: np.ndarray, *, unit: np.ndarr
         levels: Morris grid levels.
         second_order: Whether the Sobol design holds the second-order points.
         noise_var: Noise variance of each value of ``y`` (0 when unknown).
+        seed: Seed of the bootstrap of the intervals (:func:`bootstrap_seed` of the sweep).
 
     Returns:
         One row per parameter: ``parameter``, the columns of :data:`COLUMNS`, ``noise_floor``
@@ -57,13 +65,13 @@ def design_indices(kind: str, names: list[str], y: np.ndarray, *, unit: np.ndarr
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
     y = np.asarray(y, float)
     if kind == "sobol":
-        si = sobol.analyze(problem, y, calc_second_order=second_order, seed=INDEX_SEED)
+        si = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
         total, conf = np.asarray(si["ST"]), np.asarray(si["ST_conf"])
         var = float(np.var(y))
         floor = noise_var / var if var > 0 else 0.0
     elif kind == "morris":
         si = morris.analyze(problem, np.asarray(unit, float), y, num_levels=levels,
-                            seed=INDEX_SEED)
+                            seed=seed)
         total, conf = np.asarray(si["mu_star"]), np.asarray(si["mu_star_conf"])
         delta = levels / (2.0 * (levels - 1))
         floor = np.sqrt(2.0 * noise_var) * np.sqrt(2.0 / np.pi) / delta
@@ -113,7 +121,8 @@ def sweep_indices(plan: SweepPlan, runs: pd.DataFrame, metrics: list[str] | tupl
             noise = float(by_point.var(ddof=1).mean()) / r if r > 1 else 0.0
             t = design_indices(kind, plan.param_names, y, unit=plan.unit,
                                levels=plan.spec.design.levels,
-                               second_order=plan.spec.design.second_order, noise_var=noise)
+                               second_order=plan.spec.design.second_order, noise_var=noise,
+                               seed=bootstrap_seed(plan.spec.seed))
             t.insert(0, "metric", key)
             t.insert(0, "future", future)
             t.insert(0, "scenario", scenario)
