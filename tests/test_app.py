@@ -9,6 +9,7 @@ import math
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -455,12 +456,15 @@ def test_demo_refuses_a_port_in_use():
 # ---------------------------------------------------------------- bringing a scenario in
 
 
-def test_a_saved_scenario_comes_back_in():
+def test_a_saved_scenario_comes_back_in(tmp_path, monkeypatch):
     s = small("soft")
     s.set_lever("modules", 0.3)
     data = s.scenario_toml().encode()
     other = small("hard")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
     assert other.load_scenario("soft-atelier.toml", data) is None
+    assert list(tmp_path.iterdir()) == []  # kept in memory: the page writes no file
     assert other.scenario == "soft-atelier" and "soft-atelier" in other.scenarios
     assert other.run.config.budget.mix.modules == 0.3
     assert other.about() == ("soft-atelier", other.run.config.description)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import tempfile
 import threading
 import tomllib
 from dataclasses import dataclass
@@ -300,8 +299,7 @@ class Session:
         self.lang = lang if lang in LANGS else DEFAULT_LANG
         self.seed = seed
         self.extra = list(extra or [])
-        self.sources: dict[str, str] = {name: name for name in list_scenarios()}
-        self._uploads: tempfile.TemporaryDirectory | None = None
+        self.sources: dict[str, str | dict] = {name: name for name in list_scenarios()}
         self.scenario = scenario
         self.compare_to: str | None = None
         self.layer = LAYERS[0]
@@ -378,20 +376,16 @@ class Session:
         if parent is not None and parent not in bundled:
             return self._refuse(self.t("error.upload_extends", name=label,
                                        known=", ".join(bundled)))
+        raw.setdefault("name", Path(label).stem)
         with self.lock:
-            if self._uploads is None:
-                self._uploads = tempfile.TemporaryDirectory(prefix="softsim-page-")
-            path = Path(self._uploads.name) / f"upload-{len(self.sources)}.toml"
-            path.write_bytes(data)
             try:
-                cfg = load_config(str(path), self._base_overrides())
+                cfg = load_config(raw, self._base_overrides())
             except SoftsimError as exc:
-                path.unlink()
                 return self._refuse(self.t("error.config", reason=f"{label}: {exc}"))
             name, k = cfg.name, 2
             while name in self.sources:
                 name, k = f"{cfg.name}-{k}", k + 1
-            self.sources[name] = str(path)
+            self.sources[name] = {**raw, "name": name}
             problem = self.set_scenario(name)
             if problem is not None:
                 del self.sources[name]

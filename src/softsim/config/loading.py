@@ -139,12 +139,18 @@ def _raw_scenario(
         raise ConfigError(f"{path}: extends: cycle back to {path.name}")
     raw = read_toml(path)
     _absolute_spec(raw, path.parent)
-    own_name = raw.get("name", path.stem)
+    return _with_parents(raw, path.stem, str(path), (*seen, key), path.parent)
+
+
+def _with_parents(raw: dict, default_name: str, source: str, seen: tuple[Path, ...],
+                  folder: Path | None) -> dict:
+    """``raw`` merged over its ``extends`` chain; ``source`` names it in errors."""
+    own_name = raw.get("name", default_name)
     parent = raw.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():
-            raise ConfigError(f"{path}: extends: expected a scenario name or .toml path")
-        raw = _deep_merge(_raw_scenario(parent, (*seen, key), path.parent), raw)
+            raise ConfigError(f"{source}: extends: expected a scenario name or .toml path")
+        raw = _deep_merge(_raw_scenario(parent, seen, folder), raw)
     raw["name"] = own_name
     return raw
 
@@ -202,14 +208,16 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def load_config(
-    scenario: str = "hard",
+    scenario: str | dict = "hard",
     overrides: list[str] | None = None,
     **sections: dict,
 ) -> Config:
-    """Resolve a scenario (bundled name or TOML path), apply overrides, validate.
+    """Resolve a scenario (bundled name, TOML path or parsed TOML), apply overrides, validate.
 
     Args:
-        scenario: Name of a bundled scenario or path of a TOML file.
+        scenario: Name of a bundled scenario, path of a TOML file, or the tables of a scenario
+            file already read (e.g. uploaded to the page; it must have a ``name``, and its
+            ``extends`` and territory paths are resolved from the working folder).
         overrides: ``section.key=value`` strings (the CLI's ``--set``), applied last.
             ``extends`` cannot be overridden.
         **sections: Extra partial sections merged after the file, e.g. ``territory={...}``.
@@ -227,7 +235,13 @@ def load_config(
         defaults.pop(key, None)
     # merged over the full defaults, so that a file or an override that sets one key of a
     # section keeps the section's other defaults
-    raw = _deep_merge(_deep_merge(defaults, _raw_scenario(scenario)), sections)
+    if isinstance(scenario, dict):
+        name = scenario.get("name")
+        own = _with_parents(copy.deepcopy(scenario), name, f"scenario {name!r}", (), None)
+        scenario = str(name)
+    else:
+        own = _raw_scenario(scenario)
+    raw = _deep_merge(_deep_merge(defaults, own), sections)
     for text in overrides or []:
         path, value = parse_override(text)
         _apply_override(raw, path, value)
