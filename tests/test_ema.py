@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -71,13 +69,6 @@ def test_a_bad_model_is_refused_before_any_experiment():
         model("soft", fixed=TINY)
 
 
-def test_the_core_does_not_import_ema_workbench():
-    code = ("import sys, softsim.engine, softsim.comparison, softsim.sweep_run, "
-            "softsim.analysis; print(sorted(m for m in sys.modules "
-            "if m.split('.')[0] == 'ema_workbench'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_optimize_searches_the_levers(tmp_path):

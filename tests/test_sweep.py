@@ -366,13 +366,6 @@ def test_status_of_a_partial_store_counts_what_remains(tmp_path, capsys):
     assert "3/6 runs: 3 done, 0 failed, 3 remaining" in stdout
 
 
-def test_core_imports_neither_dask_nor_the_sweep_code():
-    code = ("import sys, softsim.engine, softsim.experiment, softsim.comparison; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed') "
-            "or m.startswith('softsim.sweep') or m == 'SALib'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
 
 
 # --- executors ----------------------------------------------------------------------------
