@@ -241,6 +241,23 @@ def test_levers_reach_the_config_and_reset_to_week_zero():
     assert s.run.config.futures.shocks == []
 
 
+def test_the_priority_and_ramp_up_levers_are_the_scenario_file_settings():
+    s = small("soft")
+    assert s.set_lever("accessibility", 2.0) is None
+    assert s.set_lever("information_ramp_up", 4) is None
+    cfg = s.run.config
+    assert cfg.priorities.accessibility == 2.0 and cfg.information.years_to_full_effect == 4.0
+    s.step(3)
+    direct = small("soft", extra=[*SMALL, "priorities.accessibility=2",
+                                  "information.years_to_full_effect=4"])
+    direct.step(3)
+    np.testing.assert_array_equal(s.run.model.series["served"], direct.run.model.series["served"])
+    plain = small("soft")
+    plain.step(3)
+    assert not np.array_equal(s.run.model.series["aware_share"][:3],
+                              plain.run.model.series["aware_share"][:3])
+
+
 def test_every_lever_moves_within_its_range():
     for lv in LEVERS:
         s = small("soft")
@@ -332,6 +349,21 @@ def test_results_csv():
 
 
 # ---------------------------------------------------------------- texts, docs, figures
+
+
+def test_the_workshop_guide_lists_every_lever_with_its_setting_and_range():
+    rows = [line.split(" | ") for line in (ROOT / "docs/workshop.md").read_text().splitlines()
+            if line.startswith("| ") and line.count(" | ") == 4]
+    en, fr = flat("en"), flat("fr")
+    table = {r[0][2:]: r for r in rows}
+    for lv in LEVERS:
+        row = table.get(en[f"lever.{lv.name}"])
+        assert row is not None, lv.name
+        assert row[1] == fr[f"lever.{lv.name}"]
+        if lv.path:
+            assert row[2] == f"`{lv.path}`"
+        if lv.kind != "choice" and lv.name != "shock_week":
+            assert row[3] == f"{lv.lo:g} – {lv.hi:g} (step {lv.step:g})"
 
 
 def test_both_languages_have_every_text():

@@ -95,6 +95,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever("information", "budget.mix.information", 0.0, 0.4, 0.01),
     Lever("rollout", "budget.mix.rollout", 0.0, 0.4, 0.01),
     Lever("review_weeks", "orchestrator.review_weeks", 1, 26, 1, "int"),
+    Lever("accessibility", "priorities.accessibility", 0.0, 4.0, 0.5),
+    Lever("information_ramp_up", "information.years_to_full_effect", 0.0, 10.0, 1.0),
     Lever("site_slots", "", kind="choice", choices=tuple(SLOT_CHOICES)),
     Lever("budget_trend", "futures.budget_trend_per_year", -0.10, 0.05, 0.01, future=True),
     Lever("need_growth", "futures.need_growth_per_year", 0.0, 0.10, 0.01, future=True),
