@@ -13,6 +13,10 @@ a fresh interpreter (nothing warm but the OS file cache and numba's on-disk kern
   and building the figures and writing the folder (together, as ``softsim run`` overlaps
   them: the figures are built and saved in parallel processes while the tables are written).
 
+Each whole process and each part is also given in CPU seconds (user + system, forked children
+included; rows ending in "(CPU)"): the work done, which a loaded machine inflates far less than
+the wall-clock time, so that a change's effect shows even when other jobs share the cores.
+
 ``--against DIR/src`` runs another checkout's source the same way, alternating (A B A B …)
 after a warm-up pair, and prints each side's median and the ratio this / other pair by pair
 (median, min–max): under a loaded machine only such paired ratios are meaningful.
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,13 +59,13 @@ PARTS = (
 def _parts() -> None:
     """Child: do what ``softsim run`` does, step by step, and print the parts' seconds as JSON."""
     seconds: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), _own_cpu()
 
     def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = now - clock
-        clock = now
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), _own_cpu()
+        seconds[name], seconds[f"{name} (CPU)"] = now - clock, now_cpu - cpu
+        clock, cpu = now, now_cpu
 
     import softsim.cli  # noqa: F401
 
@@ -109,13 +114,27 @@ def _python(src: str | None) -> tuple[list[str], dict]:
     return [sys.executable], env
 
 
-def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, str]:
+def _own_cpu() -> float:
+    """CPU seconds (user + system) of this process and of the children it waited for."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the children waited for so far, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds of one fresh process (CPU: its forked children included)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench_startup: {' '.join(argv[:4])} … failed:\n{done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, _children_cpu() - cpu, done.stdout
 
 
 def measure(src: str | None) -> dict[str, float]:
@@ -124,23 +143,24 @@ def measure(src: str | None) -> dict[str, float]:
     cli = [*python, "-c", "import sys; from softsim.cli import main; sys.exit(main())"]
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        out["python -c pass"], _ = _timed([*python, "-c", "pass"], env, tmp)
-        out["softsim --help"], _ = _timed([*cli, "--help"], env, tmp)
-        out["run, figures"], _ = _timed([*cli, *COMMAND, "--out", "a"], env, tmp)
-        out["run, --no-figures"], _ = _timed([*cli, *COMMAND, "--no-figures", "--out", "b"],
-                                             env, tmp)
-        _, text = _timed([*python, __file__, "--parts"], env, tmp)
+        out["python -c pass"], _, _ = _timed([*python, "-c", "pass"], env, tmp)
+        out["softsim --help"], _, _ = _timed([*cli, "--help"], env, tmp)
+        out["run, figures"], out["run, figures (CPU)"], _ = _timed(
+            [*cli, *COMMAND, "--out", "a"], env, tmp)
+        out["run, --no-figures"], out["run, --no-figures (CPU)"], _ = _timed(
+            [*cli, *COMMAND, "--no-figures", "--out", "b"], env, tmp)
+        _, _, text = _timed([*python, __file__, "--parts"], env, tmp)
     out.update(json.loads(text.strip().splitlines()[-1]))
     return out
 
 
 def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -> None:
-    header = f"{'part':<22}{'this (s)':>10}"
+    header = f"{'part':<30}{'this (s)':>10}"
     if other is not None:
         header += f"{'other (s)':>11}{'this/other':>12}{'  min–max':>14}"
     print(header)
     for name, values in rows.items():
-        line = f"{name:<22}{statistics.median(values):>10.3f}"
+        line = f"{name:<30}{statistics.median(values):>10.3f}"
         if other is not None:
             ratios = [a / b for a, b in zip(values, other[name], strict=True) if b > 0]
             line += f"{statistics.median(other[name]):>11.3f}"
@@ -175,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, value in measure(args.against).items():
                 theirs.setdefault(name, []).append(value)
     rows = {k: mine[k] for k in ("python -c pass", "softsim --help", "run, figures",
-                                 "run, --no-figures")}
+                                 "run, --no-figures", "run, figures (CPU)",
+                                 "run, --no-figures (CPU)")}
     rows.update({k: mine[k] for k in PARTS})
+    rows.update({f"{k} (CPU)": mine[f"{k} (CPU)"] for k in PARTS})
     _table(rows, {k: theirs[k] for k in rows} if theirs is not None else None)
     whole = statistics.median(mine["run, figures"])
     print(f"\nwhole process with figures: {whole:.2f} s (goal ≤ {GOAL_S:.0f} s on a quiet "
