@@ -285,3 +285,23 @@ def test_a_figure_that_cannot_be_cropped_is_saved_with_tight(tmp_path, case):
     build().savefig(tight, dpi=110, bbox_inches="tight", metadata={"Software": None})
     saved = store.write_figure(build(), tmp_path / "saved.png")
     assert saved.read_bytes() == tight.read_bytes()
+
+
+def test_a_run_without_figures_imports_no_figure_or_analysis_library(tmp_path):
+    small = ["--set", "territory.population=2000", "--set", "territory.n_communes=20"]
+    argv = ["run", "hard", *small, "--years", "1", "--quiet", "--no-figures",
+            "--out", str(tmp_path / "run")]
+    libraries = ("matplotlib", "PIL", "shapely", "dask", "distributed", "SALib",
+                 "ema_workbench", "platypus", "solara")
+    code = (
+        "import json, sys\n"
+        "from softsim.cli import main\n"
+        f"rc = main({argv!r})\n"
+        f"print(json.dumps([rc, [m for m in {libraries!r} if m in sys.modules]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    rc, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert rc == 0
+    assert loaded == []
+    assert (tmp_path / "run" / "summary.json").exists()
