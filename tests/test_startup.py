@@ -305,3 +305,45 @@ def test_a_run_without_figures_imports_no_figure_or_analysis_library(tmp_path):
     assert rc == 0
     assert loaded == []
     assert (tmp_path / "run" / "summary.json").exists()
+
+
+def _fresh(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_figure_code_imports_pyplot_without_its_docstring_tables():
+    code = (
+        "import inspect, json\n"
+        "import softsim.report\n"
+        "from matplotlib import artist\n"
+        "from matplotlib.lines import Line2D\n"
+        "from softsim.pyplot_loader import PLACEHOLDER\n"
+        "print(json.dumps([PLACEHOLDER in Line2D.set.__doc__,\n"
+        "                  'linewidth' in inspect.signature(Line2D.set).parameters,\n"
+        "                  'linewidth' in artist.kwdoc(Line2D)]))\n"
+    )
+    skipped, signature_kept, kwdoc_restored = json.loads(_fresh(code))
+    assert skipped
+    assert signature_kept
+    assert kwdoc_restored
+
+
+def test_pyplot_imported_without_the_tables_draws_the_same_bytes(tmp_path):
+    draw = (
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "{importer}\n"
+        "fig, ax = plt.subplots(figsize=(3, 2))\n"
+        "ax.plot([0, 1, 2], [1, 0, 2], label='a line', lw=1.5)\n"
+        "ax.scatter([0.5, 1.5], [1, 1], marker='s', label='points')\n"
+        "ax.legend(); ax.set_title('a title'); ax.annotate('a note', (1, 0))\n"
+        "fig.savefig({path!r}, dpi=110, metadata={{'Software': None}})\n"
+        "print('ok')\n"
+    )
+    plain, loaded = tmp_path / "plain.png", tmp_path / "loaded.png"
+    _fresh(draw.format(importer="import matplotlib.pyplot as plt", path=str(plain)))
+    _fresh(draw.format(importer="from softsim.pyplot_loader import import_pyplot\n"
+                                "plt = import_pyplot()", path=str(loaded)))
+    assert loaded.read_bytes() == plain.read_bytes()
