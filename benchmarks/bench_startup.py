@@ -23,9 +23,16 @@ after a warm-up pair, and prints each side's median and the ratio this / other p
 Nothing is asserted; the goal (whole process with figures ≤ 2 s on a quiet 2-core machine) is
 printed next to the figure.
 
+``--pieces`` measures instead, in CPU seconds, three pieces each with what it builds on already
+loaded: ``import softsim.engine`` (numpy, pandas, scipy, networkx, numba and the config loaded:
+mostly mesa and the model), ``import softsim.report`` (pandas and the outcomes' modules loaded:
+mostly matplotlib), and saving the five figures of a Creuse run, already built, with
+``softsim.store.write_figure``. Small pieces, alternated, so that a change shows under load.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_startup.py [--repeat N] [--against DIR/src --pairs N]
+    .venv/bin/python benchmarks/bench_startup.py --pieces [--against DIR/src --pairs N]
 """
 
 from __future__ import annotations
@@ -107,6 +114,51 @@ def _parts() -> None:
     print(json.dumps(seconds))
 
 
+PIECES = ("import softsim.engine", "import softsim.report", "save the five figures")
+
+
+def _pieces() -> None:
+    """Child: CPU seconds of three pieces, each with what it builds on already loaded."""
+    seconds: dict[str, float] = {}
+    import networkx  # noqa: F401
+    import numba  # noqa: F401
+    import numpy as np
+    import pandas  # noqa: F401
+    import scipy.spatial  # noqa: F401
+
+    import softsim.config  # noqa: F401
+
+    cpu = _own_cpu()
+    import softsim.engine  # mostly mesa and the model's own modules
+
+    seconds["import softsim.engine"] = _own_cpu() - cpu
+    import softsim.metrics  # noqa: F401
+    import softsim.outcomes  # noqa: F401
+    import softsim.territory  # noqa: F401
+
+    cpu = _own_cpu()
+    from softsim import report  # mostly matplotlib
+
+    seconds["import softsim.report"] = _own_cpu() - cpu
+    from softsim.config import check_runnable, load_config, resolve_seed
+    from softsim.store import write_figure
+
+    cfg = load_config("hard", ['territory.spec="dep:23"', "simulation.years=1"])
+    check_runnable(cfg)
+    cfg, seed = resolve_seed(cfg, None)
+    outcomes = softsim.engine.run(cfg, seed)
+    figures = {name: build() for name, build in report.run_figure_builders(outcomes).items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        warm, ax = report.plt.subplots()  # fonts and the PNG writer loaded before timing
+        ax.plot(np.arange(3))
+        write_figure(warm, Path(tmp) / "warm.png")
+        cpu = _own_cpu()
+        for name, fig in figures.items():
+            write_figure(fig, Path(tmp) / f"{name}.png")
+        seconds["save the five figures"] = _own_cpu() - cpu
+    print(json.dumps(seconds))
+
+
 def _python(src: str | None) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if src:
@@ -137,7 +189,7 @@ def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, float, str]:
     return elapsed, _children_cpu() - cpu, done.stdout
 
 
-def measure(src: str | None) -> dict[str, float]:
+def measure_all(src: str | None) -> dict[str, float]:
     """One fresh measurement of every figure for the source at ``src`` (None: this one)."""
     python, env = _python(src)
     cli = [*python, "-c", "import sys; from softsim.cli import main; sys.exit(main())"]
@@ -152,6 +204,14 @@ def measure(src: str | None) -> dict[str, float]:
         _, _, text = _timed([*python, __file__, "--parts"], env, tmp)
     out.update(json.loads(text.strip().splitlines()[-1]))
     return out
+
+
+def measure_pieces(src: str | None) -> dict[str, float]:
+    """One fresh measurement of the pieces (CPU seconds) for the source at ``src``."""
+    python, env = _python(src)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, _, text = _timed([*python, __file__, "--pieces-child"], env, tmp)
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -> None:
@@ -173,6 +233,10 @@ def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parts", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pieces-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pieces", action="store_true",
+                        help="only the CPU seconds of three pieces: the model's imports, the "
+                             "figure code's imports, saving the five figures")
     parser.add_argument("--repeat", type=int, default=3, help="fresh measurements (default 3)")
     parser.add_argument("--against", help="another checkout's src/ to time side by side")
     parser.add_argument("--pairs", type=int, default=3, help="pairs for --against (default 3)")
@@ -180,9 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.parts:
         _parts()
         return 0
+    if args.pieces_child:
+        _pieces()
+        return 0
+    what = "CPU seconds of the pieces" if args.pieces else "whole processes and their parts"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          "whole processes and their parts, seconds (median)")
+          f"{what}, seconds (median)")
     n = args.pairs if args.against else args.repeat
+    measure = measure_pieces if args.pieces else measure_all
     measure(None)  # warm-up: numba's cache, the OS file cache
     if args.against:
         measure(args.against)
@@ -194,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         if theirs is not None:
             for name, value in measure(args.against).items():
                 theirs.setdefault(name, []).append(value)
+    if args.pieces:
+        _table({f"{k} (CPU)": mine[k] for k in PIECES},
+               {f"{k} (CPU)": theirs[k] for k in PIECES} if theirs is not None else None)
+        return 0
     rows = {k: mine[k] for k in ("python -c pass", "softsim --help", "run, figures",
                                  "run, --no-figures", "run, figures (CPU)",
                                  "run, --no-figures (CPU)")}
