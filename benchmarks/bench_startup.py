@@ -13,15 +13,26 @@ a fresh interpreter (nothing warm but the OS file cache and numba's on-disk kern
   and building the figures and writing the folder (together, as ``softsim run`` overlaps
   them: the figures are built and saved in parallel processes while the tables are written).
 
+Each whole process and each part is also given in CPU seconds (user + system, forked children
+included; rows ending in "(CPU)"): the work done, which a loaded machine inflates far less than
+the wall-clock time, so that a change's effect shows even when other jobs share the cores.
+
 ``--against DIR/src`` runs another checkout's source the same way, alternating (A B A B …)
 after a warm-up pair, and prints each side's median and the ratio this / other pair by pair
 (median, min–max): under a loaded machine only such paired ratios are meaningful.
 Nothing is asserted; the goal (whole process with figures ≤ 2 s on a quiet 2-core machine) is
 printed next to the figure.
 
+``--pieces`` measures instead, in CPU seconds, three pieces each with what it builds on already
+loaded: ``import softsim.engine`` (numpy, pandas, scipy, networkx, numba and the config loaded:
+mostly mesa and the model), ``import softsim.report`` (pandas and the outcomes' modules loaded:
+mostly matplotlib), and saving the five figures of a Creuse run, already built, with
+``softsim.store.write_figure``. Small pieces, alternated, so that a change shows under load.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_startup.py [--repeat N] [--against DIR/src --pairs N]
+    .venv/bin/python benchmarks/bench_startup.py --pieces [--against DIR/src --pairs N]
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,13 +66,13 @@ PARTS = (
 def _parts() -> None:
     """Child: do what ``softsim run`` does, step by step, and print the parts' seconds as JSON."""
     seconds: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), _own_cpu()
 
     def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = now - clock
-        clock = now
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), _own_cpu()
+        seconds[name], seconds[f"{name} (CPU)"] = now - clock, now_cpu - cpu
+        clock, cpu = now, now_cpu
 
     import softsim.cli  # noqa: F401
 
@@ -102,6 +114,51 @@ def _parts() -> None:
     print(json.dumps(seconds))
 
 
+PIECES = ("import softsim.engine", "import softsim.report", "save the five figures")
+
+
+def _pieces() -> None:
+    """Child: CPU seconds of three pieces, each with what it builds on already loaded."""
+    seconds: dict[str, float] = {}
+    import networkx  # noqa: F401
+    import numba  # noqa: F401
+    import numpy as np
+    import pandas  # noqa: F401
+    import scipy.spatial  # noqa: F401
+
+    import softsim.config  # noqa: F401
+
+    cpu = _own_cpu()
+    import softsim.engine  # mostly mesa and the model's own modules
+
+    seconds["import softsim.engine"] = _own_cpu() - cpu
+    import softsim.metrics  # noqa: F401
+    import softsim.outcomes  # noqa: F401
+    import softsim.territory  # noqa: F401
+
+    cpu = _own_cpu()
+    from softsim import report  # mostly matplotlib
+
+    seconds["import softsim.report"] = _own_cpu() - cpu
+    from softsim.config import check_runnable, load_config, resolve_seed
+    from softsim.store import write_figure
+
+    cfg = load_config("hard", ['territory.spec="dep:23"', "simulation.years=1"])
+    check_runnable(cfg)
+    cfg, seed = resolve_seed(cfg, None)
+    outcomes = softsim.engine.run(cfg, seed)
+    figures = {name: build() for name, build in report.run_figure_builders(outcomes).items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        warm, ax = report.plt.subplots()  # fonts and the PNG writer loaded before timing
+        ax.plot(np.arange(3))
+        write_figure(warm, Path(tmp) / "warm.png")
+        cpu = _own_cpu()
+        for name, fig in figures.items():
+            write_figure(fig, Path(tmp) / f"{name}.png")
+        seconds["save the five figures"] = _own_cpu() - cpu
+    print(json.dumps(seconds))
+
+
 def _python(src: str | None) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if src:
@@ -109,38 +166,61 @@ def _python(src: str | None) -> tuple[list[str], dict]:
     return [sys.executable], env
 
 
-def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, str]:
+def _own_cpu() -> float:
+    """CPU seconds (user + system) of this process and of the children it waited for."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the children waited for so far, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(argv: list[str], env: dict, cwd: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds of one fresh process (CPU: its forked children included)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench_startup: {' '.join(argv[:4])} … failed:\n{done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, _children_cpu() - cpu, done.stdout
 
 
-def measure(src: str | None) -> dict[str, float]:
+def measure_all(src: str | None) -> dict[str, float]:
     """One fresh measurement of every figure for the source at ``src`` (None: this one)."""
     python, env = _python(src)
     cli = [*python, "-c", "import sys; from softsim.cli import main; sys.exit(main())"]
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        out["python -c pass"], _ = _timed([*python, "-c", "pass"], env, tmp)
-        out["softsim --help"], _ = _timed([*cli, "--help"], env, tmp)
-        out["run, figures"], _ = _timed([*cli, *COMMAND, "--out", "a"], env, tmp)
-        out["run, --no-figures"], _ = _timed([*cli, *COMMAND, "--no-figures", "--out", "b"],
-                                             env, tmp)
-        _, text = _timed([*python, __file__, "--parts"], env, tmp)
+        out["python -c pass"], _, _ = _timed([*python, "-c", "pass"], env, tmp)
+        out["softsim --help"], _, _ = _timed([*cli, "--help"], env, tmp)
+        out["run, figures"], out["run, figures (CPU)"], _ = _timed(
+            [*cli, *COMMAND, "--out", "a"], env, tmp)
+        out["run, --no-figures"], out["run, --no-figures (CPU)"], _ = _timed(
+            [*cli, *COMMAND, "--no-figures", "--out", "b"], env, tmp)
+        _, _, text = _timed([*python, __file__, "--parts"], env, tmp)
     out.update(json.loads(text.strip().splitlines()[-1]))
     return out
 
 
+def measure_pieces(src: str | None) -> dict[str, float]:
+    """One fresh measurement of the pieces (CPU seconds) for the source at ``src``."""
+    python, env = _python(src)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, _, text = _timed([*python, __file__, "--pieces-child"], env, tmp)
+    return json.loads(text.strip().splitlines()[-1])
+
+
 def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -> None:
-    header = f"{'part':<22}{'this (s)':>10}"
+    header = f"{'part':<30}{'this (s)':>10}"
     if other is not None:
         header += f"{'other (s)':>11}{'this/other':>12}{'  min–max':>14}"
     print(header)
     for name, values in rows.items():
-        line = f"{name:<22}{statistics.median(values):>10.3f}"
+        line = f"{name:<30}{statistics.median(values):>10.3f}"
         if other is not None:
             ratios = [a / b for a, b in zip(values, other[name], strict=True) if b > 0]
             line += f"{statistics.median(other[name]):>11.3f}"
@@ -153,6 +233,10 @@ def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parts", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pieces-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pieces", action="store_true",
+                        help="only the CPU seconds of three pieces: the model's imports, the "
+                             "figure code's imports, saving the five figures")
     parser.add_argument("--repeat", type=int, default=3, help="fresh measurements (default 3)")
     parser.add_argument("--against", help="another checkout's src/ to time side by side")
     parser.add_argument("--pairs", type=int, default=3, help="pairs for --against (default 3)")
@@ -160,9 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.parts:
         _parts()
         return 0
+    if args.pieces_child:
+        _pieces()
+        return 0
+    what = "CPU seconds of the pieces" if args.pieces else "whole processes and their parts"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          "whole processes and their parts, seconds (median)")
+          f"{what}, seconds (median)")
     n = args.pairs if args.against else args.repeat
+    measure = measure_pieces if args.pieces else measure_all
     measure(None)  # warm-up: numba's cache, the OS file cache
     if args.against:
         measure(args.against)
@@ -174,9 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         if theirs is not None:
             for name, value in measure(args.against).items():
                 theirs.setdefault(name, []).append(value)
+    if args.pieces:
+        _table({f"{k} (CPU)": mine[k] for k in PIECES},
+               {f"{k} (CPU)": theirs[k] for k in PIECES} if theirs is not None else None)
+        return 0
     rows = {k: mine[k] for k in ("python -c pass", "softsim --help", "run, figures",
-                                 "run, --no-figures")}
+                                 "run, --no-figures", "run, figures (CPU)",
+                                 "run, --no-figures (CPU)")}
     rows.update({k: mine[k] for k in PARTS})
+    rows.update({f"{k} (CPU)": mine[f"{k} (CPU)"] for k in PARTS})
     _table(rows, {k: theirs[k] for k in rows} if theirs is not None else None)
     whole = statistics.median(mine["run, figures"])
     print(f"\nwhole process with figures: {whole:.2f} s (goal ≤ {GOAL_S:.0f} s on a quiet "

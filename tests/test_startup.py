@@ -197,3 +197,153 @@ def test_a_second_figure_process_only_on_an_idle_core(monkeypatch, cores, load, 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert cli._figure_workers() == expected
+
+
+def test_the_model_imports_mesa_without_walking_the_call_stack():
+    # inspect.stack() reads every frame's source line through inspect.getframeinfo
+    code = (
+        "import inspect, json\n"
+        "calls = []\n"
+        "real = inspect.getframeinfo\n"
+        "inspect.getframeinfo = lambda *a, **k: calls.append(a) or real(*a, **k)\n"
+        "import softsim.engine\n"
+        "import mesa, mesa.model\n"
+        "print(json.dumps([len(calls), mesa.model._mesa_logger.name,\n"
+        "                  issubclass(softsim.engine.SoftTerritory, mesa.Model),\n"
+        "                  inspect.getouterframes.__module__]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    calls, logger, is_mesa_model, walk_module = json.loads(done.stdout.strip().splitlines()[-1])
+    assert calls == 0
+    assert logger == "MESA.mesa.model"  # the name Mesa gives it when it walks the stack
+    assert is_mesa_model
+    assert walk_module == "inspect"  # restored once Mesa is imported
+
+
+def test_frames_only_gives_the_frames_inspect_gives():
+    import inspect
+
+    from softsim.mesa_loader import frames_only
+
+    def both():
+        here = inspect.currentframe()
+        return frames_only(here), inspect.getouterframes(here)
+
+    quick, full = both()
+    assert [f.frame for f in quick] == [f.frame for f in full]
+    assert [(f.filename, f.lineno, f.function) for f in quick] == [
+        (f.filename, f.lineno, f.function) for f in full]
+    assert quick[0].function == "both"
+
+
+def _png_size(path) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.size
+
+
+def _labelled(x_label: float = 0.5):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1, 2], [2, 0, 1])
+    ax.set_title("a title")
+    fig.text(x_label, 0.02, "a label", ha="center")
+    return fig
+
+
+def test_a_figure_is_drawn_once_and_cropped_as_tight_crops_it(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    tight = tmp_path / "tight.png"
+    _labelled().savefig(tight, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    draws = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(1) or real(self, r))
+    saved = store.write_figure(_labelled(), tmp_path / "once.png")
+    assert len(draws) == 1  # "tight" draws twice: once to measure, once to save
+    (w, h), (tw, th) = _png_size(saved), _png_size(tight)
+    assert abs(w - tw) <= 4 and abs(h - th) <= 4, ((w, h), (tw, th))
+
+
+def test_a_label_past_the_canvas_edge_is_kept_as_tight_keeps_it(tmp_path):
+    inside = store.write_figure(_labelled(0.5), tmp_path / "inside.png")
+    past = store.write_figure(_labelled(-0.05), tmp_path / "past.png")  # 0.2 inch past the left
+    assert _png_size(past)[0] >= _png_size(inside)[0] + 10
+
+
+@pytest.mark.parametrize("case", ["far past the edge", "transparent"])
+def test_a_figure_that_cannot_be_cropped_is_saved_with_tight(tmp_path, case):
+    def build():
+        # a label across the widened canvas's edge (0.5 inch left of the figure)
+        fig = _labelled(-0.12 if case == "far past the edge" else 0.5)
+        if case == "transparent":
+            fig.patch.set_alpha(0.0)
+        return fig
+
+    tight = tmp_path / "tight.png"
+    build().savefig(tight, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    saved = store.write_figure(build(), tmp_path / "saved.png")
+    assert saved.read_bytes() == tight.read_bytes()
+
+
+def test_a_run_without_figures_imports_no_figure_or_analysis_library(tmp_path):
+    small = ["--set", "territory.population=2000", "--set", "territory.n_communes=20"]
+    argv = ["run", "hard", *small, "--years", "1", "--quiet", "--no-figures",
+            "--out", str(tmp_path / "run")]
+    libraries = ("matplotlib", "PIL", "shapely", "dask", "distributed", "SALib",
+                 "ema_workbench", "platypus", "solara")
+    code = (
+        "import json, sys\n"
+        "from softsim.cli import main\n"
+        f"rc = main({argv!r})\n"
+        f"print(json.dumps([rc, [m for m in {libraries!r} if m in sys.modules]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    rc, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert rc == 0
+    assert loaded == []
+    assert (tmp_path / "run" / "summary.json").exists()
+
+
+def _fresh(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_figure_code_imports_pyplot_without_its_docstring_tables():
+    code = (
+        "import inspect, json\n"
+        "import softsim.report\n"
+        "from matplotlib import artist\n"
+        "from matplotlib.lines import Line2D\n"
+        "from softsim.pyplot_loader import PLACEHOLDER\n"
+        "print(json.dumps([PLACEHOLDER in Line2D.set.__doc__,\n"
+        "                  'linewidth' in inspect.signature(Line2D.set).parameters,\n"
+        "                  'linewidth' in artist.kwdoc(Line2D)]))\n"
+    )
+    skipped, signature_kept, kwdoc_restored = json.loads(_fresh(code))
+    assert skipped
+    assert signature_kept
+    assert kwdoc_restored
+
+
+def test_pyplot_imported_without_the_tables_draws_the_same_bytes(tmp_path):
+    draw = (
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "{importer}\n"
+        "fig, ax = plt.subplots(figsize=(3, 2))\n"
+        "ax.plot([0, 1, 2], [1, 0, 2], label='a line', lw=1.5)\n"
+        "ax.scatter([0.5, 1.5], [1, 1], marker='s', label='points')\n"
+        "ax.legend(); ax.set_title('a title'); ax.annotate('a note', (1, 0))\n"
+        "fig.savefig({path!r}, dpi=110, metadata={{'Software': None}})\n"
+        "print('ok')\n"
+    )
+    plain, loaded = tmp_path / "plain.png", tmp_path / "loaded.png"
+    _fresh(draw.format(importer="import matplotlib.pyplot as plt", path=str(plain)))
+    _fresh(draw.format(importer="from softsim.pyplot_loader import import_pyplot\n"
+                                "plt = import_pyplot()", path=str(loaded)))
+    assert loaded.read_bytes() == plain.read_bytes()

@@ -10,9 +10,9 @@ scenario only sets levers (a mechanism with no lever set simply has nothing to d
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from softsim import mesa_loader  # first: it imports Mesa without its call-stack walk
 from softsim.accessibility import accessibility_weight
 from softsim.allocation import DIGITAL, NONE, allocate
 from softsim.border import border_providers
@@ -48,6 +48,8 @@ from softsim.territory import Territory, build_territory
 from softsim.territory.travel import travel_cutoff
 from softsim.transport import Transport
 from softsim.week import SERIES, WeekState
+
+mesa = mesa_loader.mesa
 
 __all__ = ["SCHEDULE", "SERIES", "Phase", "SoftTerritory", "plan"]
 

@@ -6,7 +6,10 @@ from functools import partial
 
 import matplotlib
 
+from softsim.pyplot_loader import import_pyplot
+
 matplotlib.use("Agg")
+import_pyplot()  # before the imports below: pyplot without its docstrings' property tables
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -321,13 +322,69 @@ def write_figure(fig, path: Path) -> Path:
                                dir=path.parent)
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        _save_png(fig, tmp)
         os.chmod(tmp, _file_mode())  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+FIGURE_DPI = 110
+"""Resolution of the saved figures (dots per inch)."""
+
+FIGURE_PAD_INCHES = 0.1
+"""Blank margin kept around what a saved figure draws (matplotlib's ``pad_inches``)."""
+
+_OVERFLOW_INCHES = 0.5
+"""How far outside its canvas :func:`_save_png` looks for what a figure draws."""
+
+
+def _save_png(fig, path) -> None:
+    """Save ``fig`` as PNG, cropped to what it draws plus :data:`FIGURE_PAD_INCHES`.
+
+    What ``bbox_inches="tight"`` gives, in one drawing instead of two: matplotlib's "tight"
+    lays the whole figure out once to measure it, then again to draw it; here the figure is
+    drawn once onto its canvas widened by :data:`_OVERFLOW_INCHES` on every side (so that a
+    label past the canvas edge is kept, as "tight" keeps it), and the image is cropped to its
+    drawn pixels. A figure that draws across the edge of that widened canvas, or has no opaque
+    background to crop, is saved with "tight" (benchmarks/README.md, "bench_startup.py"). Only
+    an artist drawn wholly more than :data:`_OVERFLOW_INCHES` outside the canvas would be lost
+    (none of softsim's figures draws so far out: legends and notes sit just under the axes).
+    """
+    import io
+
+    import numpy as np
+    from matplotlib.colors import to_rgba
+    from matplotlib.image import imsave
+    from matplotlib.transforms import Bbox
+
+    metadata = {"Software": None}  # no version, so that the bytes do not depend on it
+    width, height = fig.get_size_inches()
+    m = _OVERFLOW_INCHES
+    canvas = Bbox([[-m, -m], [width + m, height + m]])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=FIGURE_DPI, bbox_inches=canvas)
+    raw = np.frombuffer(buf.getbuffer(), np.uint8)
+    sizes = [(r, c) for r in _near(canvas.height * FIGURE_DPI)  # Agg rounds either way
+             for c in _near(canvas.width * FIGURE_DPI) if r * c * 4 == raw.size]
+    rgba = raw.reshape(*sizes[0], 4) if len(sizes) == 1 else raw[:0].reshape(0, 0, 4)
+    background = np.round(np.multiply(to_rgba(fig.get_facecolor()), 255)).astype(np.uint8)
+    drawn = np.any(rgba != background, axis=2)
+    if background[3] != 255 or not drawn.any() or (
+            drawn[0].any() or drawn[-1].any() or drawn[:, 0].any() or drawn[:, -1].any()):
+        fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight", pad_inches=FIGURE_PAD_INCHES,
+                    metadata=metadata)
+        return
+    pad = round(FIGURE_PAD_INCHES * FIGURE_DPI)
+    ys, xs = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    crop = rgba[max(ys[0] - pad, 0):ys[-1] + 1 + pad, max(xs[0] - pad, 0):xs[-1] + 1 + pad]
+    imsave(path, crop, format="png", dpi=FIGURE_DPI, metadata=metadata)
+
+
+def _near(x: float) -> set[int]:
+    return {math.floor(x), math.ceil(x)}
 
 
 def write_run(
