@@ -13,12 +13,12 @@ __all__ = ["attempts"]
 @nb.njit(cache=True, nogil=True)
 def _attempt(j, resident, digitisable, home, broadband_rank, coverage, low_skill, p_skilled,
              p_low_skill, u, success, failed):
-    r = resident[j]
-    tried = digitisable[j] and broadband_rank[r] < coverage[home[r]]
+    r = resident[j]  # every load unconditional (no branch): the misses overlap
+    tried = digitisable[j] & (broadband_rank[r] < coverage[home[r]])
     p = p_low_skill if low_skill[r] else p_skilled
-    ok = tried and u[j] < p
+    ok = tried & (u[j] < p)
     success[j] = ok
-    failed[j] = tried and not ok
+    failed[j] = tried ^ ok  # a success was tried
 
 
 @nb.njit(cache=True, nogil=True)
