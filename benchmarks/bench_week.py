@@ -2,10 +2,11 @@
 
 Each measurement is a fresh process that builds ``scenario`` with ``--size`` residents (default
 synthetic territory), runs ``--years`` years week by week with every phase timed
-(:func:`bench_model.timed_phases`), and reports the seconds of ``needs``, ``options`` and the
-whole weekly loop. Before timing, a small run with every weekly kernel in its serial and in
-its parallel compilation loads the compiled kernels from numba's cache, so the timed run
-measures the work. This source's kernels run in parallel only with a core to spare
+and reports the wall seconds of ``needs`` and ``options``, their CPU seconds (process time, all
+threads: on a shared machine the wall time also counts the waits for a core), and the wall
+seconds of the whole weekly loop. Before timing, a small run with every weekly kernel in its
+serial and in its parallel compilation loads the compiled kernels from numba's cache, so the
+timed run measures the work. This source's kernels run in parallel only with a core to spare
 (:mod:`softsim.threads`) unless ``--always-parallel``.
 Runs of this source (for each ``--threads`` value, as ``NUMBA_NUM_THREADS``) and of ``--against``
 alternate, ``--pairs`` times; ratios are taken pair by pair (the pairing cancels slow drifts of
@@ -34,9 +35,9 @@ PHASES = ("needs", "options")
 
 def child(scenario: str, size: int, years: int, always_parallel: bool) -> None:
     """Print the phase seconds of one run as JSON (in a fresh process)."""
-    from bench_model import config, timed_phases
+    from bench_model import config
 
-    from softsim.model import SCHEDULE, SoftTerritory
+    from softsim.model import SoftTerritory
 
     try:  # this source: warm the parallel compilations too
         import softsim.threads as threads
@@ -52,15 +53,30 @@ def child(scenario: str, size: int, years: int, always_parallel: bool) -> None:
     if threads:
         threads.PARALLEL_MIN = least
         threads.ONLY_SPARE_CORES = not always_parallel
-    seconds = {p.name: 0.0 for p in SCHEDULE}
+    wall = {p: 0.0 for p in PHASES}
+    cpu = {p: 0.0 for p in PHASES}
+    for name in PHASES:  # wall and CPU seconds (all threads) of the two phases
+        setattr(SoftTerritory, f"phase_{name}", _timed(getattr(SoftTerritory, f"phase_{name}"),
+                                                       name, wall, cpu))
     cfg = config(scenario, size, years)
-    with timed_phases(seconds):
-        model = SoftTerritory(cfg, 1)
-        start = time.perf_counter()
-        for _ in range(cfg.weeks):
-            model.step()
-        step = time.perf_counter() - start
-    print(json.dumps({**{p: seconds[p] for p in PHASES}, "step": step}))
+    model = SoftTerritory(cfg, 1)
+    start = time.perf_counter()
+    for _ in range(cfg.weeks):
+        model.step()
+    step = time.perf_counter() - start
+    print(json.dumps({**wall, **{f"{p}_cpu": cpu[p] for p in PHASES}, "step": step}))
+
+
+def _timed(method, name: str, wall: dict, cpu: dict):
+    """``method`` adding its wall and process CPU seconds to ``wall[name]``, ``cpu[name]``."""
+
+    def phase(model) -> None:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        method(model)
+        wall[name] += time.perf_counter() - start
+        cpu[name] += time.process_time() - start_cpu
+
+    return phase
 
 
 def measure(scenario: str, size: int, years: int, src: str | None, threads: int | None,
@@ -101,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'always parallel' if args.always_parallel else 'parallel with a spare core'}; "
           f"load {os.getloadavg()[0]:.1f} at start")
     print("| scenario | threads | needs s (other) | options s (other) | needs+options ratio "
-          "(min–max) | weekly loop ratio |")
-    print("|---|---|---|---|---|---|")
+          "(min–max) | CPU ratio (min–max) | weekly loop ratio |")
+    print("|---|---|---|---|---|---|---|")
     for scenario in args.scenario or ["hard", "soft"]:
         for t in threads:
             this, other = [], []
@@ -113,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             both = [(a["needs"] + a["options"]) / (b["needs"] + b["options"])
                     for a, b in zip(this, other, strict=True)]
             loop = [a["step"] / b["step"] for a, b in zip(this, other, strict=True)]
+            cpu = [(a["needs_cpu"] + a["options_cpu"]) / (b["needs_cpu"] + b["options_cpu"])
+                   for a, b in zip(this, other, strict=True)]
 
             def med(runs, key):
                 return statistics.median(r[key] for r in runs)
@@ -120,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {scenario} | {t} | {med(this, 'needs'):.2f} ({med(other, 'needs'):.2f}) "
                   f"| {med(this, 'options'):.2f} ({med(other, 'options'):.2f}) "
                   f"| {statistics.median(both):.2f} ({min(both):.2f}–{max(both):.2f}) "
+                  f"| {statistics.median(cpu):.2f} ({min(cpu):.2f}–{max(cpu):.2f}) "
                   f"| {statistics.median(loop):.2f} |")
     print(f"load {os.getloadavg()[0]:.1f} at end")
     return 0
