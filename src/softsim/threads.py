@@ -37,4 +37,6 @@ def parallel(n: int) -> bool:
     if not ONLY_SPARE_CORES:
         return True
     cores = os.cpu_count() or 1
+    if not hasattr(os, "getloadavg"):  # no load average here (Windows): use the cores
+        return cores > 1
     return cores > 1 and os.getloadavg()[0] < cores - 1
