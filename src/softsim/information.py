@@ -21,50 +21,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.awareness_kernels import express, refresh_in_order
 from softsim.config import InformationConfig
 from softsim.population import Residents
 
 __all__ = ["Awareness"]
-
-
-@nb.njit(cache=True)
-def _refresh(
-    resident,
-    week,
-    awareness,
-    updated,
-    home,
-    aware_count,
-    per_commune,
-    ambient,
-    configured,
-    learn,
-    mu,
-    u,
-):
-    n_types = len(ambient)
-    for j in range(len(resident)):
-        r = resident[j]
-        dt = week - updated[r]
-        if dt <= 0:
-            continue
-        updated[r] = week
-        c = home[r]
-        bits = awareness[r]
-        new = 0
-        for k in range(n_types):
-            s0 = (bits >> k) & 1
-            share = aware_count[c, k] / max(per_commune[c], 1.0)
-            lam = ambient[k] * share / configured[k] + learn
-            total = lam + mu
-            p = float(s0)
-            if total > 0:
-                pi = lam / total
-                p = pi + (s0 - pi) * np.exp(-total * dt)
-            b = 1 if u[j, k] < p else 0
-            aware_count[c, k] += b - s0
-            new |= b << k
-        awareness[r] = new
 
 
 @nb.njit(cache=True)
@@ -126,7 +87,7 @@ class Awareness:
         if not self.active or len(resident) == 0:
             return
         u = self.rng.random((len(resident), self.n_types))
-        _refresh(
+        refresh_in_order(
             resident,
             week,
             self.res.awareness,
@@ -139,6 +100,32 @@ class Awareness:
             self.cfg.learn_per_euro * spending_per_1000,
             self.forget_per_week,
             u,
+        )
+
+    def express(self, resident: np.ndarray, type_: np.ndarray, week: int,
+                spending_per_1000: float) -> np.ndarray:
+        """:meth:`refresh`, then which needs are expressed (their resident knows the type).
+
+        Also adds each need to its resident's ``latent`` count and each unexpressed one to
+        ``not_taken_up``. The same draws and the same results as :meth:`refresh` followed by
+        those tallies; on large weeks the work runs in parallel, commune by commune.
+
+        Args:
+            resident: Resident of each need.
+            type_: Service type of each need.
+            week: This week.
+            spending_per_1000: Information spending (€ per 1,000 residents per week).
+        """
+        active = self.active and len(resident) > 0
+        if active:
+            u = self.rng.random((len(resident), self.n_types))
+        else:
+            u = np.zeros((0, self.n_types))
+        return express(
+            resident, type_, active, week, self.res.awareness, self.updated, self.res.home,
+            self.aware_count, self.per_commune, self.ambient, self.configured,
+            self.cfg.learn_per_euro * spending_per_1000, self.forget_per_week, u,
+            self.res.latent, self.res.not_taken_up,
         )
 
     def orient(self, served: np.ndarray) -> None:

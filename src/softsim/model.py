@@ -304,14 +304,10 @@ class SoftTerritory(mesa.Model):
                 self._rng_needs, self.plant_area, self.plant_type, shock.magnitude
             )
             r, k, dig = np.concatenate([r, r2]), np.concatenate([k, k2]), np.concatenate([dig, d2])
-        res = self.residents
         info = self.cfg.information.spending_per_1000_per_week * self.now.factor
         if info > 0:  # the effect ramps up with the interoperability level built so far
             info *= self.interoperability.build(self.now.factor)
-        self.awareness.refresh(r, self.week, info)
-        add_at(res.latent, r, 1)
-        aware = ((res.awareness[r] >> k.astype(np.uint16)) & 1).astype(bool)
-        add_at(res.not_taken_up, r[~aware], 1)
+        aware = self.awareness.express(r, k, self.week, info)  # also tallies latent, not taken up
         self.pool.add(r[aware], k[aware], self.week, dig[aware])
         w = self.now.counters
         w["latent"] = len(r)

@@ -18,6 +18,7 @@ from softsim.config import TransportConfig
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
 from softsim.territory.travel import Travel
+from softsim.transport_kernels import own_modes, share_rides
 
 __all__ = ["MODE_CAR", "MODE_NOCAR", "MODE_TAD", "Transport", "Trips"]
 
@@ -76,20 +77,13 @@ class Transport:
         """This week's travel mode of each need (``resident`` ids), lifts per commune given."""
         self.credit = np.minimum(self.credit + self.rate * factor,
                                  np.maximum(1.0, 4.0 * self.rate))
-        mode = np.where(residents.car[resident], MODE_CAR, MODE_NOCAR).astype(np.int8)
-        nocar = np.flatnonzero(mode == MODE_NOCAR)
-        if len(nocar) == 0:
+        mode = own_modes(resident, residents.car)
+        n_nocar = int(np.count_nonzero(mode == MODE_NOCAR))
+        if n_nocar == 0:
             return mode
-        home = residents.home[resident[nocar]]
-        order = np.lexsort((rng.random(len(nocar)), home))
-        nocar, home = nocar[order], home[order]
-        rank = np.arange(len(home)) - np.searchsorted(home, home, side="left")
-        trips = np.floor(self.credit[home] + 1e-9).astype(np.int64)
-        by_lift = rank < lifts[home]
-        by_tad = ~by_lift & (rank < lifts[home] + trips)
-        mode[nocar[by_lift]] = MODE_CAR
-        mode[nocar[by_tad]] = MODE_TAD
-        return mode
+        u = rng.random(n_nocar)
+        trips = np.floor(self.credit + 1e-9).astype(np.int64)
+        return share_rides(mode, resident, residents.home, u, lifts.astype(np.int64), trips)
 
     def book(self, mode: np.ndarray, km: np.ndarray, home: np.ndarray,
              has_car: np.ndarray) -> Trips:

@@ -6,6 +6,7 @@ import numpy as np
 
 from softsim.config import DigitalConfig
 from softsim.population import DISABILITY, PRECARITY, Residents
+from softsim.services.digital_kernels import attempts
 
 __all__ = [
     "digital_attempts",
@@ -48,16 +49,20 @@ def digital_attempts(
     if not cfg.enabled:
         none = np.zeros(len(resident), bool)
         return none, none
-    tried = digitisable & has_broadband(resident, residents, coverage)
-    p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
     in_person = cfg.disability_in_person_share > 0 or cfg.precarity_in_person_share > 0
     factors = cfg.disability_success_factor != 1 or cfg.precarity_success_factor != 1
-    if in_person or factors:  # the exclusion traits act (neutral by default: skip the passes)
-        flags = residents.exclusion[resident]
-        skip = in_person_share(flags, cfg)
-        if exclusion_rng is not None and skip.any():
-            tried &= ~(exclusion_rng.random(len(resident)) < skip)
-        p = p * exclusion_factor(flags, cfg)
+    if not (in_person or factors):  # the exclusion traits are neutral (the default): one pass
+        return attempts(
+            resident, digitisable, residents.home, residents.broadband_rank, coverage,
+            residents.low_skill, float(cfg.success_skilled), float(cfg.success_low_skill), u,
+        )
+    tried = digitisable & has_broadband(resident, residents, coverage)
+    p = np.where(residents.low_skill[resident], cfg.success_low_skill, cfg.success_skilled)
+    flags = residents.exclusion[resident]  # the exclusion traits act
+    skip = in_person_share(flags, cfg)
+    if exclusion_rng is not None and skip.any():
+        tried &= ~(exclusion_rng.random(len(resident)) < skip)
+    p = p * exclusion_factor(flags, cfg)
     success = tried & (u < p)
     return success, tried & ~success
 

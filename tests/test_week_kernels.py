@@ -1,0 +1,161 @@
+"""The compiled kernels of the needs and options phases against plain numpy references.
+
+Each reference below is the numpy (or plain Python) formulation the kernel replaced, written
+here; every kernel is checked in its serial and in its parallel compilation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import softsim.threads
+from softsim.awareness_kernels import express, refresh_in_order
+from softsim.services.digital_kernels import attempts
+from softsim.transport_kernels import own_modes, share_rides
+
+
+@pytest.fixture(params=["serial", "parallel"])
+def compilation(request, monkeypatch):
+    """Run the kernels in their serial, then in their parallel compilation."""
+    if request.param == "parallel":
+        monkeypatch.setattr(softsim.threads, "PARALLEL_MIN", 0)
+        monkeypatch.setattr(softsim.threads, "ONLY_SPARE_CORES", False)
+    else:
+        monkeypatch.setattr(softsim.threads, "PARALLEL_MIN", 10**12)
+    return request.param
+
+
+def _reference_express(resident, type_, active, week, awareness, updated, home, aware_count,
+                       per_commune, ambient, configured, learn, mu, u, latent, not_taken_up):
+    """The two-state chain evaluated in full, need after need (as before the kernels)."""
+    for j in range(len(resident)):
+        r = resident[j]
+        dt = week - updated[r]
+        if not active or dt <= 0:
+            continue
+        updated[r] = week
+        c = home[r]
+        new = 0
+        for k in range(len(ambient)):
+            s0 = int((awareness[r] >> k) & 1)
+            share = aware_count[c, k] / max(per_commune[c], 1.0)
+            lam = ambient[k] * share / configured[k] + learn
+            total = lam + mu
+            p = float(s0)
+            if total > 0:
+                pi = lam / total
+                p = pi + (s0 - pi) * np.exp(-total * dt)
+            b = 1 if u[j, k] < p else 0
+            aware_count[c, k] += b - s0
+            new |= b << k
+        awareness[r] = new
+    aware = ((awareness[resident] >> type_.astype(np.uint16)) & 1).astype(bool)
+    np.add.at(latent, resident, 1)
+    np.add.at(not_taken_up, resident[~aware], 1)
+    return aware
+
+
+def _population(rng, n=600, n_communes=9, n_types=6):
+    home = rng.integers(0, n_communes, n).astype(np.int32)
+    home[:3] = n_communes - 1
+    awareness = rng.integers(0, 2**n_types, n).astype(np.uint16)
+    per_commune = np.bincount(home, minlength=n_communes + 1).astype(np.float64)  # one empty
+    bits = (awareness[:, None] >> np.arange(n_types, dtype=np.uint16)) & 1
+    aware_count = np.stack([np.bincount(home, weights=bits[:, k], minlength=n_communes + 1)
+                            for k in range(n_types)], axis=1).astype(np.int64)
+    return home, awareness, per_commune, aware_count
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_express_as_reference(compilation, active):
+    rng = np.random.default_rng(11)
+    home, awareness, per_commune, aware_count = _population(rng)
+    n, n_types = len(home), aware_count.shape[1]
+    configured = rng.uniform(0.2, 0.95, n_types)
+    ambient = 0.004 * configured / (1 - configured)
+    ambient[0] = 0.0  # a type nobody learns of by word of mouth
+    mine = [awareness.copy(), np.zeros(n, np.int32), aware_count.copy(),
+            np.zeros(n, np.uint16), np.zeros(n, np.uint16)]
+    ref = [a.copy() for a in mine]
+    for week, learn, mu in [(1, 0.0, 0.004), (2, 0.01, 0.004), (9, 0.0, 0.0), (40, 0.002, 0.3)]:
+        resident = rng.integers(0, n, 700).astype(np.int32)  # with repeats within the week
+        type_ = rng.integers(0, n_types, len(resident)).astype(np.int8)
+        u = rng.random((len(resident), n_types))
+        args = (home,)
+        a_mine = express(resident, type_, active, week, mine[0], mine[1], *args, mine[2],
+                         per_commune, ambient, configured, learn, mu, u, mine[3], mine[4])
+        a_ref = _reference_express(resident, type_, active, week, ref[0], ref[1], *args, ref[2],
+                                   per_commune, ambient, configured, learn, mu, u, ref[3],
+                                   ref[4])
+        np.testing.assert_array_equal(a_mine, a_ref)
+        for got, want in zip(mine, ref, strict=True):
+            np.testing.assert_array_equal(got, want)
+    assert mine[4].sum() > 0 and mine[3].sum() > mine[4].sum()
+
+
+def test_refresh_in_order_as_reference():
+    rng = np.random.default_rng(5)
+    home, awareness, per_commune, aware_count = _population(rng)
+    n, n_types = len(home), aware_count.shape[1]
+    configured = rng.uniform(0.2, 0.95, n_types)
+    ambient = 0.01 * configured / (1 - configured)
+    mine = [awareness.copy(), np.zeros(n, np.int32), aware_count.copy()]
+    ref = [a.copy() for a in mine]
+    for week in (3, 4, 30):
+        resident = rng.integers(0, n, 500).astype(np.int32)
+        u = rng.random((len(resident), n_types))
+        refresh_in_order(resident, week, mine[0], mine[1], home, mine[2], per_commune, ambient,
+                         configured, 0.001, 0.01, u)
+        _reference_express(resident, np.zeros(len(resident), np.int8), True, week, ref[0],
+                           ref[1], home, ref[2], per_commune, ambient, configured, 0.001, 0.01,
+                           u, np.zeros(n, np.int64), np.zeros(n, np.int64))
+        for got, want in zip(mine, ref, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_attempts_as_numpy(compilation):
+    rng = np.random.default_rng(7)
+    n_res, n_communes = 2_000, 13
+    home = rng.integers(0, n_communes, n_res).astype(np.int32)
+    rank = rng.random(n_res).astype(np.float32)
+    coverage = rng.random(n_communes).astype(np.float32)
+    low = rng.random(n_res) < 0.3
+    resident = rng.integers(0, n_res, 5_000).astype(np.int32)
+    digitisable = rng.random(len(resident)) < 0.6
+    u = rng.random(len(resident))
+    tried = digitisable & (rank[resident] < coverage[home[resident]])
+    success = tried & (u < np.where(low[resident], 0.55, 0.9))
+    ok, failed = attempts(resident, digitisable, home, rank, coverage, low, 0.9, 0.55, u)
+    np.testing.assert_array_equal(ok, success)
+    np.testing.assert_array_equal(failed, tried & ~success)
+    assert ok.any() and failed.any()
+
+
+def test_modes_as_lexsort(compilation):
+    rng = np.random.default_rng(9)
+    n_res, n_communes = 3_000, 11
+    home = rng.integers(0, n_communes, n_res).astype(np.int32)
+    car = rng.random(n_res) < 0.6
+    lifts = rng.integers(0, 4, n_communes).astype(np.int64)
+    trips = rng.integers(0, 30, n_communes).astype(np.int64)
+    lifts[0], trips[0] = 0, 0  # nothing for the no-car needs
+    lifts[1], trips[1] = 10**6, 0  # lifts for all
+    lifts[2], trips[2] = 0, 10**6  # booked rides for all
+    resident = rng.integers(0, n_res, 4_000).astype(np.int32)
+    expected = np.where(car[resident], 0, 1).astype(np.int8)
+    nocar = np.flatnonzero(expected == 1)
+    u = rng.integers(0, 40, len(nocar)) / 40.0  # many ties: they keep the needs' order
+    h = home[resident[nocar]]
+    order = np.lexsort((u, h))
+    nocar_s, h_s = nocar[order], h[order]
+    rank = np.arange(len(h_s)) - np.searchsorted(h_s, h_s, side="left")
+    by_lift = rank < lifts[h_s]
+    by_tad = ~by_lift & (rank < lifts[h_s] + trips[h_s])
+    expected[nocar_s[by_lift]] = 0
+    expected[nocar_s[by_tad]] = 2
+    mode = own_modes(resident, car)
+    np.testing.assert_array_equal(mode, np.where(car[resident], 0, 1))
+    got = share_rides(mode, resident, home, u, lifts, trips)
+    np.testing.assert_array_equal(got, expected)
+    assert set(np.unique(got)) == {0, 1, 2}
