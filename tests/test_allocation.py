@@ -438,3 +438,55 @@ def test_no_needs_gives_empty_outputs():
     )
     assert len(choice) == len(anchor) == len(travel) == 0
     assert remaining.tolist() == [1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gather_matches_numpy(seed):
+    """The needs' rows in priority order, against numpy's fancy indexing."""
+    from softsim.allocation import _gather
+
+    rng = np.random.default_rng(seed)
+    n_res, n = 5000, int(rng.integers(0, 3000))
+    res = _residents(*(rng.integers(0, 300, n_res) for _ in range(3)),
+                     *(rng.random(n_res) < 0.4 for _ in range(3)))
+    need_resident = rng.integers(0, n_res, n).astype(np.int32)
+    need_type = rng.integers(0, 6, n).astype(np.int8)
+    need_alt = rng.integers(-1, 6, n).astype(np.int8)
+    need_mode = rng.integers(0, 3, n).astype(np.int8)
+    digital_ok = rng.random(n) < 0.3
+    order = rng.permutation(n)
+    rows = _gather(order, need_resident, need_type, need_alt, need_mode, digital_ok,
+                   res.home, res.work, res.shop, res.employed, res.dependent)
+    r = need_resident[order]
+    flags = res.employed[r] * 1 + res.dependent[r] * 2 + digital_ok[order] * 4
+    expected = np.stack([order, need_type[order], need_alt[order], need_mode[order],
+                         res.home[r], res.work[r], res.shop[r], flags], axis=1)
+    assert rows.dtype == np.int32
+    np.testing.assert_array_equal(rows, expected)
+
+
+def test_the_week_table_follows_the_sites():
+    """Travel lists reused week after week: a site that moves is read at its new commune."""
+    from softsim.territory.travel import Travel
+
+    rng = np.random.default_rng(3)
+    nc, n = 12, 400
+    dense = rng.integers(0, 80, (2, nc, nc)).astype(np.float32)
+    lists = Travel.dense(dense)  # one tuple, as a run's transport holds it
+    res = _residents(*(rng.integers(0, nc, 50) for _ in range(3)),
+                     *(rng.random(50) < 0.3 for _ in range(3)))
+    needs = dict(order=rng.permutation(n), need_resident=rng.integers(0, 50, n).astype(np.int32),
+                 need_type=np.zeros(n, np.int8), need_alt_type=np.full(n, -1, np.int8),
+                 need_mode=rng.integers(0, 2, n).astype(np.int8), digital_ok=np.zeros(n, bool),
+                 residents=res, site_slots=np.full(3, ALL_SLOTS, np.int8),
+                 site_reach=np.full(3, np.inf, np.float32), type_ptr=np.array([0, 3]),
+                 type_sites=np.arange(3, dtype=np.int32), tolerance=np.array([40.0], np.float32),
+                 dependent_factor=0.5, digital_effort=10.0, work_break_min=5.0)
+    for communes in ([0, 1, 2], [0, 1, 2], [5, 1, 9], [0, 1, 2]):
+        site_commune = np.array(communes, np.int32)
+        got = allocate(**needs, minutes=lists, site_commune=site_commune,
+                       remaining=np.full(3, 60, np.int64))
+        fresh = allocate(**needs, minutes=dense, site_commune=site_commune,
+                         remaining=np.full(3, 60, np.int64))
+        for a, b in zip(got, fresh, strict=True):
+            np.testing.assert_array_equal(a, b)

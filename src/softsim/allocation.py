@@ -37,85 +37,141 @@ NONE = -1
 DIGITAL = -2
 
 
+# Columns of a need's row in priority order (see :func:`_gather`) and the bits of its flags.
+NEED, TYPE, ALT, MODE, HOME, WORK, SHOP, FLAGS = range(8)
+EMPLOYED, DEPENDENT, DIGITAL_OK = 1, 2, 4
+
+
+@nb.njit(cache=True, nogil=True)
+def _gather(
+    order, need_resident, need_type, need_alt_type, need_mode, digital_ok,
+    home, work, shop, employed, dependent,
+):
+    """Each need's data in priority order, one ``int32`` row per need.
+
+    A row is ``(need, type, alt type, mode, home, work, shop, flags)``, ``flags`` the
+    ``EMPLOYED | DEPENDENT | DIGITAL_OK`` bits.
+    The residents' arrays are large and read at random: each loop below does independent loads
+    only (no branch on what it reads), so many cache misses are in flight at once, while the
+    greedy pass that follows reads its rows in sequence.
+    """
+    n = len(order)
+    rows = np.empty((n, 8), np.int32)
+    for oi in range(n):
+        i = order[oi]
+        rows[oi, NEED] = i
+        rows[oi, TYPE] = need_type[i]
+        rows[oi, ALT] = need_alt_type[i]
+        rows[oi, MODE] = need_mode[i]
+        rows[oi, SHOP] = need_resident[i]  # overwritten by the shop below
+        rows[oi, FLAGS] = DIGITAL_OK * np.int32(digital_ok[i])
+    for oi in range(n):
+        r = rows[oi, SHOP]
+        rows[oi, FLAGS] += EMPLOYED * np.int32(employed[r]) + DEPENDENT * np.int32(dependent[r])
+    for oi in range(n):
+        rows[oi, HOME] = home[rows[oi, SHOP]]
+    for oi in range(n):
+        rows[oi, WORK] = work[rows[oi, SHOP]]
+    for oi in range(n):
+        rows[oi, SHOP] = shop[rows[oi, SHOP]]
+    return rows
+
+
 @nb.njit(cache=True, nogil=True)
 def _allocate(
-    order,
-    need_resident,
-    need_type,
-    need_alt_type,
-    need_mode,
-    digital_ok,
-    home,
-    work,
-    shop,
-    employed,
-    dependent,
+    rows,
     minutes,
-    site_commune,
-    site_slots,
-    site_reach,
     remaining,
     type_ptr,
-    type_sites,
+    option_site,
+    option_off_work,
+    option_reach,
     tolerance,
     dependent_factor,
     digital_effort,
     work_break_min,
 ):
-    n = len(order)
+    """The sequential greedy over the needs' rows, in priority order.
+
+    ``option_site``, ``option_off_work``, ``option_reach``: per entry of ``type_sites``, the
+    site, whether it opens off work hours, and its reach.
+    """
+    n = rows.shape[0]
     choice = np.full(n, NONE, np.int32)
     anchor = np.full(n, -1, np.int32)
     travel = np.zeros(n, np.float32)
     for oi in range(n):
-        i = order[oi]
-        r = need_resident[i]
-        k = need_type[i]
+        k = rows[oi, TYPE]
+        flags = rows[oi, FLAGS]
         best = np.inf
         best_site = NONE
         best_anchor = -1
-        if digital_ok[i]:
+        if flags & DIGITAL_OK:
             best = digital_effort
             best_site = DIGITAL
         tol = tolerance[k]
-        if dependent[r]:
+        if flags & DEPENDENT:
             tol = tol * dependent_factor
-        times = minutes[need_mode[i]]
+        employed = (flags & EMPLOYED) != 0
+        mode = rows[oi, MODE]
         for pass_ in range(2):
-            kk = k if pass_ == 0 else need_alt_type[i]
+            kk = k if pass_ == 0 else rows[oi, ALT]
             if kk < 0:
                 continue
             for p in range(type_ptr[kk], type_ptr[kk + 1]):
-                s = type_sites[p]
+                s = option_site[p]
                 if remaining[s] <= 0:
                     continue
-                slots = site_slots[s]
-                site_tol = min(tol, site_reach[s])
-                for a in range(3):
-                    if a == 0:
-                        origin = home[r]
-                    elif a == 1:
-                        origin = work[r]
-                    else:
-                        origin = shop[r]
-                    limit = site_tol
-                    if employed[r]:
-                        if a != 1:
-                            if (slots & SLOT_OFF_WORK) == 0:
-                                continue
-                        elif (slots & SLOT_OFF_WORK) == 0:
-                            # weekday daytime from work: only as far as a break allows
-                            limit = min(site_tol, work_break_min)
-                    t = times[origin, s]
-                    if t <= limit and t < best:
+                site_tol = min(tol, option_reach[p])
+                if employed and not option_off_work[p]:
+                    # weekday daytime: from work only, and only as far as a break allows
+                    origin = rows[oi, WORK]
+                    t = minutes[mode, origin, s]
+                    if t <= min(site_tol, work_break_min) and t < best:
                         best = t
                         best_site = s
                         best_anchor = origin
-        if best_site >= 0:
-            remaining[best_site] -= 1
-            travel[i] = best
-            anchor[i] = best_anchor
-        choice[i] = best_site
+                else:  # from home, work, then shop: the first of equal times wins
+                    for a in range(HOME, SHOP + 1):
+                        origin = rows[oi, a]
+                        t = minutes[mode, origin, s]
+                        if t <= site_tol and t < best:
+                            best = t
+                            best_site = s
+                            best_anchor = origin
+        if best_site != NONE:
+            i = rows[oi, NEED]
+            choice[i] = best_site
+            if best_site >= 0:
+                remaining[best_site] -= 1
+                travel[i] = best
+                anchor[i] = best_anchor
     return choice, anchor, travel
+
+
+class _SiteTable:
+    """The last week's ``(modes, communes, sites)`` table, kept while the sites stay put.
+
+    Built from the travel lists by :func:`~softsim.territory.travel.site_columns`; a run's lists
+    are never changed in place, so the same lists and the same sites' communes give the same
+    table. Stacked dense matrices (tests) are converted every call.
+    """
+
+    def __init__(self) -> None:
+        self.minutes = None
+        self.site_commune = None
+        self.table = None
+
+    def get(self, minutes, site_commune: np.ndarray) -> np.ndarray:
+        if isinstance(minutes, np.ndarray):
+            return site_columns(*Travel.dense(minutes), site_commune)
+        if self.minutes is not minutes or not np.array_equal(self.site_commune, site_commune):
+            self.table = site_columns(*minutes, site_commune)
+            self.minutes, self.site_commune = minutes, np.array(site_commune)
+        return self.table
+
+
+_site_table = _SiteTable()
 
 
 def allocate(
@@ -172,9 +228,8 @@ def allocate(
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
         of the anchor travelled from (-1 if none); one-way travel minutes (0 if not at a site).
     """
-    ptr, idx, values = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
-    to_sites = site_columns(ptr, idx, values, site_commune)
-    return _allocate(
+    to_sites = _site_table.get(minutes, site_commune)
+    rows = _gather(
         order.astype(np.int64, copy=False),
         need_resident,
         need_type,
@@ -186,13 +241,16 @@ def allocate(
         residents.shop,
         residents.employed,
         residents.dependent,
+    )
+    option_site = np.asarray(type_sites, np.int64)
+    return _allocate(
+        rows,
         to_sites,
-        site_commune,
-        site_slots,
-        site_reach,
         remaining,
         type_ptr,
-        type_sites,
+        option_site,
+        (site_slots[option_site] & SLOT_OFF_WORK) != 0,
+        np.asarray(site_reach)[option_site],
         tolerance,
         np.float32(dependent_factor),
         np.float32(digital_effort),
