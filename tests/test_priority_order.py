@@ -46,6 +46,27 @@ def test_float32_keys_and_short_inputs():
         np.testing.assert_array_equal(descending(key), _stable(key))
 
 
+def test_keys_that_differ_only_in_their_lowest_bits():
+    """Keys one ulp apart share the bits the sort keeps: they are ordered by their full value."""
+    rng = np.random.default_rng(7)
+    base = np.log(rng.random(40))
+    key = np.concatenate([base, np.nextafter(base, 0.0), np.nextafter(base, -1.0), base,
+                          np.log(rng.random(5000))])
+    key = key[rng.permutation(len(key))]
+    np.testing.assert_array_equal(descending(key), _stable(key))
+
+
+def test_keys_of_many_repeated_values():
+    rng = np.random.default_rng(8)
+    key = -rng.integers(0, 2000, 10_000) / 7.0
+    np.testing.assert_array_equal(descending(key), _stable(key))
+
+
+def test_infinite_and_positive_keys():
+    key = np.array([-np.inf, 1.0, -2.0, np.inf, -0.0, 0.0, -np.inf, 3.5, np.inf])
+    np.testing.assert_array_equal(descending(key), [3, 8, 7, 1, 4, 5, 2, 0, 6])
+
+
 def test_a_run_of_ties_at_both_ends():
     key = np.array([-5.0, 0.0, -5.0, -1.0, 0.0, -5.0, -1.0, 0.0])
     np.testing.assert_array_equal(descending(key), [1, 4, 7, 3, 6, 0, 2, 5])
