@@ -49,8 +49,11 @@ def _csr(site_types: list[set[int]], n_types: int) -> tuple[np.ndarray, np.ndarr
     return ptr, flat
 
 
-def run_kernel(inst: dict):
-    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity."""
+def run_kernel(inst: dict, lists: bool | None = None):
+    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity.
+
+    ``lists``: force the sorted option lists (``True``) or the scan of every site (``False``).
+    """
     nc = inst["n_communes"]
     minutes = np.array(inst["minutes"], np.float32).reshape(-1, nc, nc)
     remaining = np.array(inst["capacity"], np.int64)
@@ -74,6 +77,7 @@ def run_kernel(inst: dict):
         dependent_factor=inst["dependent_factor"],
         digital_effort=inst["digital_effort"],
         work_break_min=inst["work_break_min"],
+        lists=lists,
     )
     return choice, anchor, travel, remaining
 
@@ -170,6 +174,24 @@ def test_constants_agree_with_reference():
 @given(instances(mediation=False))
 def test_kernel_matches_reference(inst):
     _same(run_kernel(inst), run_reference(inst))
+
+
+@settings(max_examples=400)
+@given(instances(mediation=False))
+def test_sorted_lists_match_reference(inst):
+    _same(run_kernel(inst, lists=True), run_reference(inst))
+
+
+@settings(max_examples=300)
+@given(instances(mediation=True))
+def test_sorted_lists_with_mediation_match_reference(inst):
+    _same(run_kernel(inst, lists=True), run_reference(inst))
+
+
+@settings(max_examples=100)
+@given(instances(mediation=True))
+def test_site_scan_with_mediation_matches_reference(inst):
+    _same(run_kernel(inst, lists=False), run_reference(inst))
 
 
 @settings(max_examples=200)
@@ -482,11 +504,44 @@ def test_the_week_table_follows_the_sites():
                  site_reach=np.full(3, np.inf, np.float32), type_ptr=np.array([0, 3]),
                  type_sites=np.arange(3, dtype=np.int32), tolerance=np.array([40.0], np.float32),
                  dependent_factor=0.5, digital_effort=10.0, work_break_min=5.0)
-    for communes in ([0, 1, 2], [0, 1, 2], [5, 1, 9], [0, 1, 2]):
+    for communes, sorted_lists in (([0, 1, 2], True), ([0, 1, 2], False), ([5, 1, 9], True),
+                                   ([5, 1, 9], False), ([0, 1, 2], False), ([0, 1, 2], True)):
         site_commune = np.array(communes, np.int32)
         got = allocate(**needs, minutes=lists, site_commune=site_commune,
-                       remaining=np.full(3, 60, np.int64))
+                       remaining=np.full(3, 60, np.int64), lists=sorted_lists)
         fresh = allocate(**needs, minutes=dense, site_commune=site_commune,
-                         remaining=np.full(3, 60, np.int64))
+                         remaining=np.full(3, 60, np.int64), lists=False)
         for a, b in zip(got, fresh, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_option_lists_match_numpy(seed):
+    """Each (mode, commune, type list, class): its entries within the bound, nearest first."""
+    from softsim.allocation import _option_lists
+
+    rng = np.random.default_rng(seed)
+    n_modes, nc, n_sites, n_types = 3, 9, 14, 4
+    table = rng.integers(0, 12, (n_modes, nc, n_sites)).astype(np.float32) * 5  # many ties
+    table[rng.random(table.shape) < 0.2] = np.inf
+    offers = rng.random((n_sites, n_types)) < 0.5
+    type_sites = np.concatenate([np.flatnonzero(offers[:, k]) for k in range(n_types)])
+    type_ptr = np.concatenate([[0], np.cumsum(offers.sum(axis=0))]).astype(np.int64)
+    off_work = rng.random(n_sites) < 0.5
+    bound = 40.0
+    ptr, entry, minutes = _option_lists(table, type_ptr, type_sites.astype(np.int64), off_work,
+                                        bound)
+    j = 0
+    for m in range(n_modes):
+        for c in range(nc):
+            for k in range(n_types):
+                for cls in (0, 1):
+                    p = np.arange(type_ptr[k], type_ptr[k + 1])
+                    t = table[m, c, type_sites[p]]
+                    keep = (t <= bound) & (off_work[type_sites[p]] == (cls == 0))
+                    p, t = p[keep], t[keep]
+                    by = np.lexsort((p, t))
+                    np.testing.assert_array_equal(entry[ptr[j]:ptr[j + 1]], p[by])
+                    np.testing.assert_array_equal(minutes[ptr[j]:ptr[j + 1]], t[by])
+                    j += 1
+    assert j == len(ptr) - 1
