@@ -14,7 +14,7 @@ import softsim.allocation
 from golden_run import OVERRIDES, SEED, compared_summary
 
 
-@pytest.mark.parametrize("scenario", ["hard", "soft"])
+@pytest.mark.parametrize("scenario", ["hard", "soft", "network", "digital"])
 def test_lists_and_scan_give_the_same_run(scenario, monkeypatch):
     overrides = [*OVERRIDES, "territory.population=20000", "simulation.years=1"]
     runs = []
