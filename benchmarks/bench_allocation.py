@@ -49,6 +49,7 @@ import softsim.model
 from softsim.allocation import DIGITAL, NONE, SLOT_OFF_WORK, allocate
 from softsim.config import load_config
 from softsim.model import SCHEDULE, SoftTerritory
+from softsim.territory.travel import site_columns
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (10_000,)
@@ -86,6 +87,17 @@ def allocation_week(population: int, warm_weeks: int, seed: int) -> dict:
                 break
     (inputs,) = calls
     return inputs
+
+
+def dense_minutes(minutes) -> np.ndarray:
+    """Travel minutes ``(modes, communes, communes)`` as the kernel reads them.
+
+    The model passes CSR neighbour lists; a pair not listed is out of reach (``inf``).
+    """
+    if isinstance(minutes, np.ndarray):
+        return minutes
+    ptr, idx, values = minutes
+    return site_columns(ptr, idx, values, np.arange(len(ptr) - 1))
 
 
 def run_kernel(inputs: dict) -> tuple[np.ndarray, ...]:
@@ -290,7 +302,7 @@ class LoopModel(mesa.Model):
     def __init__(self, inputs: dict, seed: int) -> None:
         super().__init__(rng=seed)
         res = inputs["residents"]
-        self.minutes = inputs["minutes"].tolist()
+        self.minutes = dense_minutes(inputs["minutes"]).tolist()
         tolerance = inputs["tolerance"]
         self.tolerance = tolerance.tolist()
         self.dependent_tolerance = (tolerance * np.float32(inputs["dependent_factor"])).tolist()
@@ -435,7 +447,7 @@ class AgentSetModel(mesa.Model):
     def __init__(self, inputs: dict, seed: int) -> None:
         super().__init__(rng=seed)
         res = inputs["residents"]
-        self.minutes = inputs["minutes"]
+        self.minutes = dense_minutes(inputs["minutes"])
         self.tolerance = inputs["tolerance"]
         self.dependent_factor = np.float32(inputs["dependent_factor"])
         self.digital_effort = np.float32(inputs["digital_effort"])

@@ -49,8 +49,11 @@ def _csr(site_types: list[set[int]], n_types: int) -> tuple[np.ndarray, np.ndarr
     return ptr, flat
 
 
-def run_kernel(inst: dict):
-    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity."""
+def run_kernel(inst: dict, lists: bool | None = None):
+    """Call the kernel with the dtypes the model uses; returns outputs and remaining capacity.
+
+    ``lists``: force the sorted option lists (``True``) or the scan of every site (``False``).
+    """
     nc = inst["n_communes"]
     minutes = np.array(inst["minutes"], np.float32).reshape(-1, nc, nc)
     remaining = np.array(inst["capacity"], np.int64)
@@ -74,6 +77,7 @@ def run_kernel(inst: dict):
         dependent_factor=inst["dependent_factor"],
         digital_effort=inst["digital_effort"],
         work_break_min=inst["work_break_min"],
+        lists=lists,
     )
     return choice, anchor, travel, remaining
 
@@ -170,6 +174,24 @@ def test_constants_agree_with_reference():
 @given(instances(mediation=False))
 def test_kernel_matches_reference(inst):
     _same(run_kernel(inst), run_reference(inst))
+
+
+@settings(max_examples=400)
+@given(instances(mediation=False))
+def test_sorted_lists_match_reference(inst):
+    _same(run_kernel(inst, lists=True), run_reference(inst))
+
+
+@settings(max_examples=300)
+@given(instances(mediation=True))
+def test_sorted_lists_with_mediation_match_reference(inst):
+    _same(run_kernel(inst, lists=True), run_reference(inst))
+
+
+@settings(max_examples=100)
+@given(instances(mediation=True))
+def test_site_scan_with_mediation_matches_reference(inst):
+    _same(run_kernel(inst, lists=False), run_reference(inst))
 
 
 @settings(max_examples=200)
@@ -438,3 +460,88 @@ def test_no_needs_gives_empty_outputs():
     )
     assert len(choice) == len(anchor) == len(travel) == 0
     assert remaining.tolist() == [1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gather_matches_numpy(seed):
+    """The needs' rows in priority order, against numpy's fancy indexing."""
+    from softsim.allocation import _gather
+
+    rng = np.random.default_rng(seed)
+    n_res, n = 5000, int(rng.integers(0, 3000))
+    res = _residents(*(rng.integers(0, 300, n_res) for _ in range(3)),
+                     *(rng.random(n_res) < 0.4 for _ in range(3)))
+    need_resident = rng.integers(0, n_res, n).astype(np.int32)
+    need_type = rng.integers(0, 6, n).astype(np.int8)
+    need_alt = rng.integers(-1, 6, n).astype(np.int8)
+    need_mode = rng.integers(0, 3, n).astype(np.int8)
+    digital_ok = rng.random(n) < 0.3
+    order = rng.permutation(n)
+    rows = _gather(order, need_resident, need_type, need_alt, need_mode, digital_ok,
+                   res.home, res.work, res.shop, res.employed, res.dependent)
+    r = need_resident[order]
+    flags = res.employed[r] * 1 + res.dependent[r] * 2 + digital_ok[order] * 4
+    expected = np.stack([order, need_type[order], need_alt[order], need_mode[order],
+                         res.home[r], res.work[r], res.shop[r], flags], axis=1)
+    assert rows.dtype == np.int32
+    np.testing.assert_array_equal(rows, expected)
+
+
+def test_the_week_table_follows_the_sites():
+    """Travel lists reused week after week: a site that moves is read at its new commune."""
+    from softsim.territory.travel import Travel
+
+    rng = np.random.default_rng(3)
+    nc, n = 12, 400
+    dense = rng.integers(0, 80, (2, nc, nc)).astype(np.float32)
+    lists = Travel.dense(dense)  # one tuple, as a run's transport holds it
+    res = _residents(*(rng.integers(0, nc, 50) for _ in range(3)),
+                     *(rng.random(50) < 0.3 for _ in range(3)))
+    needs = dict(order=rng.permutation(n), need_resident=rng.integers(0, 50, n).astype(np.int32),
+                 need_type=np.zeros(n, np.int8), need_alt_type=np.full(n, -1, np.int8),
+                 need_mode=rng.integers(0, 2, n).astype(np.int8), digital_ok=np.zeros(n, bool),
+                 residents=res, site_slots=np.full(3, ALL_SLOTS, np.int8),
+                 site_reach=np.full(3, np.inf, np.float32), type_ptr=np.array([0, 3]),
+                 type_sites=np.arange(3, dtype=np.int32), tolerance=np.array([40.0], np.float32),
+                 dependent_factor=0.5, digital_effort=10.0, work_break_min=5.0)
+    for communes, sorted_lists in (([0, 1, 2], True), ([0, 1, 2], False), ([5, 1, 9], True),
+                                   ([5, 1, 9], False), ([0, 1, 2], False), ([0, 1, 2], True)):
+        site_commune = np.array(communes, np.int32)
+        got = allocate(**needs, minutes=lists, site_commune=site_commune,
+                       remaining=np.full(3, 60, np.int64), lists=sorted_lists)
+        fresh = allocate(**needs, minutes=dense, site_commune=site_commune,
+                         remaining=np.full(3, 60, np.int64), lists=False)
+        for a, b in zip(got, fresh, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_option_lists_match_numpy(seed):
+    """Each (mode, commune, type list, class): its entries within the bound, nearest first."""
+    from softsim.allocation import _option_lists
+
+    rng = np.random.default_rng(seed)
+    n_modes, nc, n_sites, n_types = 3, 9, 14, 4
+    table = rng.integers(0, 12, (n_modes, nc, n_sites)).astype(np.float32) * 5  # many ties
+    table[rng.random(table.shape) < 0.2] = np.inf
+    offers = rng.random((n_sites, n_types)) < 0.5
+    type_sites = np.concatenate([np.flatnonzero(offers[:, k]) for k in range(n_types)])
+    type_ptr = np.concatenate([[0], np.cumsum(offers.sum(axis=0))]).astype(np.int64)
+    off_work = rng.random(n_sites) < 0.5
+    bound = 40.0
+    ptr, entry, minutes = _option_lists(table, type_ptr, type_sites.astype(np.int64), off_work,
+                                        bound)
+    j = 0
+    for m in range(n_modes):
+        for c in range(nc):
+            for k in range(n_types):
+                for cls in (0, 1):
+                    p = np.arange(type_ptr[k], type_ptr[k + 1])
+                    t = table[m, c, type_sites[p]]
+                    keep = (t <= bound) & (off_work[type_sites[p]] == (cls == 0))
+                    p, t = p[keep], t[keep]
+                    by = np.lexsort((p, t))
+                    np.testing.assert_array_equal(entry[ptr[j]:ptr[j + 1]], p[by])
+                    np.testing.assert_array_equal(minutes[ptr[j]:ptr[j + 1]], t[by])
+                    j += 1
+    assert j == len(ptr) - 1

@@ -21,6 +21,12 @@ The best option is the one with the least effort (travel minutes for a site); ti
 digital, then to sites of the need's own type before mediation sites, then to the lowest site
 index. The pure-Python reference in ``tests/reference_greedy.py`` must give identical
 assignments; a hypothesis test checks it.
+
+How the kernel finds a need's best option does not change the rule: it first gathers the needs'
+data in priority order (the residents' arrays are large and read at random), then either scans
+every site of the need's type or, when types have many sites, walks per-commune lists of the
+sites sorted by travel time and stops at the first feasible one (:func:`_option_lists`). The
+week's table of minutes to the sites and these lists are kept while the sites stay put.
 """
 
 from __future__ import annotations
@@ -37,85 +43,330 @@ NONE = -1
 DIGITAL = -2
 
 
+# Columns of a need's row in priority order (see :func:`_gather`) and the bits of its flags.
+NEED, TYPE, ALT, MODE, HOME, WORK, SHOP, FLAGS = range(8)
+EMPLOYED, DEPENDENT, DIGITAL_OK = 1, 2, 4
+
+
 @nb.njit(cache=True, nogil=True)
-def _allocate(
-    order,
-    need_resident,
-    need_type,
-    need_alt_type,
-    need_mode,
-    digital_ok,
-    home,
-    work,
-    shop,
-    employed,
-    dependent,
+def _gather(
+    order, need_resident, need_type, need_alt_type, need_mode, digital_ok,
+    home, work, shop, employed, dependent,
+):
+    """Each need's data in priority order, one ``int32`` row per need.
+
+    A row is ``(need, type, alt type, mode, home, work, shop, flags)``, ``flags`` the
+    ``EMPLOYED | DEPENDENT | DIGITAL_OK`` bits.
+    The residents' arrays are large and read at random: each loop below does independent loads
+    only (no branch on what it reads), so many cache misses are in flight at once, while the
+    greedy pass that follows reads its rows in sequence.
+    """
+    n = len(order)
+    rows = np.empty((n, 8), np.int32)
+    for oi in range(n):
+        i = order[oi]
+        rows[oi, NEED] = i
+        rows[oi, TYPE] = need_type[i]
+        rows[oi, ALT] = need_alt_type[i]
+        rows[oi, MODE] = need_mode[i]
+        rows[oi, SHOP] = need_resident[i]  # overwritten by the shop below
+        rows[oi, FLAGS] = DIGITAL_OK * np.int32(digital_ok[i])
+    for oi in range(n):
+        r = rows[oi, SHOP]
+        rows[oi, FLAGS] += EMPLOYED * np.int32(employed[r]) + DEPENDENT * np.int32(dependent[r])
+    for oi in range(n):
+        rows[oi, HOME] = home[rows[oi, SHOP]]
+    for oi in range(n):
+        rows[oi, WORK] = work[rows[oi, SHOP]]
+    for oi in range(n):
+        rows[oi, SHOP] = shop[rows[oi, SHOP]]
+    return rows
+
+
+@nb.njit(cache=True, nogil=True)
+def _allocate_scan(
+    rows,
     minutes,
-    site_commune,
-    site_slots,
-    site_reach,
     remaining,
     type_ptr,
-    type_sites,
+    option_site,
+    option_off_work,
+    option_reach,
     tolerance,
     dependent_factor,
     digital_effort,
     work_break_min,
 ):
-    n = len(order)
+    """The sequential greedy over the needs' rows, in priority order, scanning every site.
+
+    Faster than :func:`_allocate_lists` when types have few sites.
+
+    ``option_site``, ``option_off_work``, ``option_reach``: per entry of ``type_sites``, the
+    site, whether it opens off work hours, and its reach.
+    """
+    n = rows.shape[0]
     choice = np.full(n, NONE, np.int32)
     anchor = np.full(n, -1, np.int32)
     travel = np.zeros(n, np.float32)
     for oi in range(n):
-        i = order[oi]
-        r = need_resident[i]
-        k = need_type[i]
+        k = rows[oi, TYPE]
+        flags = rows[oi, FLAGS]
         best = np.inf
         best_site = NONE
         best_anchor = -1
-        if digital_ok[i]:
+        if flags & DIGITAL_OK:
             best = digital_effort
             best_site = DIGITAL
         tol = tolerance[k]
-        if dependent[r]:
+        if flags & DEPENDENT:
             tol = tol * dependent_factor
-        times = minutes[need_mode[i]]
+        employed = (flags & EMPLOYED) != 0
+        mode = rows[oi, MODE]
         for pass_ in range(2):
-            kk = k if pass_ == 0 else need_alt_type[i]
+            kk = k if pass_ == 0 else rows[oi, ALT]
             if kk < 0:
                 continue
             for p in range(type_ptr[kk], type_ptr[kk + 1]):
-                s = type_sites[p]
+                s = option_site[p]
                 if remaining[s] <= 0:
                     continue
-                slots = site_slots[s]
-                site_tol = min(tol, site_reach[s])
-                for a in range(3):
-                    if a == 0:
-                        origin = home[r]
-                    elif a == 1:
-                        origin = work[r]
-                    else:
-                        origin = shop[r]
-                    limit = site_tol
-                    if employed[r]:
-                        if a != 1:
-                            if (slots & SLOT_OFF_WORK) == 0:
-                                continue
-                        elif (slots & SLOT_OFF_WORK) == 0:
-                            # weekday daytime from work: only as far as a break allows
-                            limit = min(site_tol, work_break_min)
-                    t = times[origin, s]
-                    if t <= limit and t < best:
+                site_tol = min(tol, option_reach[p])
+                if employed and not option_off_work[p]:
+                    # weekday daytime: from work only, and only as far as a break allows
+                    origin = rows[oi, WORK]
+                    t = minutes[mode, origin, s]
+                    if t <= min(site_tol, work_break_min) and t < best:
                         best = t
                         best_site = s
                         best_anchor = origin
-        if best_site >= 0:
-            remaining[best_site] -= 1
-            travel[i] = best
-            anchor[i] = best_anchor
-        choice[i] = best_site
+                else:  # from home, work, then shop: the first of equal times wins
+                    for a in range(HOME, SHOP + 1):
+                        origin = rows[oi, a]
+                        t = minutes[mode, origin, s]
+                        if t <= site_tol and t < best:
+                            best = t
+                            best_site = s
+                            best_anchor = origin
+        if best_site != NONE:
+            i = rows[oi, NEED]
+            choice[i] = best_site
+            if best_site >= 0:
+                remaining[best_site] -= 1
+                travel[i] = best
+                anchor[i] = best_anchor
     return choice, anchor, travel
+
+
+@nb.njit(cache=True, nogil=True)
+def _option_lists(table, type_ptr, option_site, site_off_work, bound):
+    """This week's options from each commune, nearest first: sorted CSR lists.
+
+    One list per ``(mode, origin commune, type list kk, class)``, id
+    ``((mode * communes + origin) * lists + kk) * 2 + class``; class 0 holds the sites open
+    off work hours, class 1 those open on weekday daytime only. A list holds the entries ``p``
+    of ``type_sites[type_ptr[kk]:type_ptr[kk + 1]]`` whose site is at most ``bound`` minutes
+    away (no tolerance reaches farther), by increasing time, equal times by increasing ``p``.
+
+    Returns ``(ptr, entry, minutes)``: CSR offsets, the entries and their travel minutes.
+    """
+    n_modes, n_c, n_sites = table.shape
+    n_lists = len(type_ptr) - 1
+    n_ids = n_modes * n_c * n_lists * 2
+    entry_list = np.empty(len(option_site), np.int64)
+    site_ptr = np.zeros(n_sites + 1, np.int64)  # the entries of each site, by increasing p
+    for kk in range(n_lists):
+        for p in range(type_ptr[kk], type_ptr[kk + 1]):
+            entry_list[p] = kk
+            site_ptr[option_site[p] + 1] += 1
+    for s in range(n_sites):
+        site_ptr[s + 1] += site_ptr[s]
+    site_entries = np.empty(len(option_site), np.int64)
+    fill = site_ptr[:-1].copy()
+    for p in range(len(option_site)):
+        site_entries[fill[option_site[p]]] = p
+        fill[option_site[p]] += 1
+    ptr = np.zeros(n_ids + 1, np.int64)
+    for m in range(n_modes):
+        for c in range(n_c):
+            for s in range(n_sites):
+                if table[m, c, s] <= bound:
+                    cls = 0 if site_off_work[s] else 1
+                    for e in range(site_ptr[s], site_ptr[s + 1]):
+                        p = site_entries[e]
+                        ptr[((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls + 1] += 1
+    for j in range(n_ids):
+        ptr[j + 1] += ptr[j]
+    entry = np.empty(ptr[-1], np.int32)
+    minutes = np.empty(ptr[-1], np.float32)
+    at = ptr[:-1].copy()
+    near = np.empty(n_sites, np.int64)
+    near_t = np.empty(n_sites, np.float32)
+    for m in range(n_modes):
+        for c in range(n_c):
+            cnt = 0
+            for s in range(n_sites):
+                if table[m, c, s] <= bound:
+                    near[cnt] = s
+                    near_t[cnt] = table[m, c, s]
+                    cnt += 1
+            # stable: equal times by site, hence by entry within each list
+            rank = np.argsort(near_t[:cnt], kind="mergesort")
+            for q in range(cnt):
+                s = near[rank[q]]
+                cls = 0 if site_off_work[s] else 1
+                for e in range(site_ptr[s], site_ptr[s + 1]):
+                    p = site_entries[e]
+                    j = ((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls
+                    entry[at[j]] = p
+                    minutes[at[j]] = near_t[rank[q]]
+                    at[j] += 1
+    return ptr, entry, minutes
+
+
+@nb.njit(cache=True, nogil=True)
+def _allocate_lists(
+    rows,
+    n_communes,
+    list_ptr,
+    list_entry,
+    list_minutes,
+    remaining,
+    type_ptr,
+    option_site,
+    option_reach,
+    tolerance,
+    dependent_factor,
+    digital_effort,
+    work_break_min,
+):
+    """The sequential greedy over the needs' rows, in priority order, from sorted lists.
+
+    Each need's best option is the least of ``(minutes, pass, entry, anchor)`` over the
+    feasible ones (pass 0: its type's sites, 1: the alternative type's) below ``inf``, digital
+    winning ties: exactly what scanning the passes, entries and anchors in order with a
+    strict ``<`` keeps.
+    The lists of :func:`_option_lists` give each ``(pass, anchor, class)`` its options by
+    increasing ``(minutes, entry)``, so the first feasible one is that group's best and a walk
+    stops as soon as no later option can win. Capacities only go down during the week: each
+    list keeps a cursor past its leading sites with no capacity left.
+
+    ``option_site``, ``option_reach``: per entry of ``type_sites``, the site and its reach.
+    """
+    n = rows.shape[0]
+    n_lists = len(type_ptr) - 1
+    choice = np.full(n, NONE, np.int32)
+    anchor = np.full(n, -1, np.int32)
+    travel = np.zeros(n, np.float32)
+    cursor = list_ptr[:-1].copy()
+    for oi in range(n):
+        k = rows[oi, TYPE]
+        flags = rows[oi, FLAGS]
+        best = np.inf
+        best_site = NONE
+        best_anchor = -1
+        best_key = (2, 0, 0)  # (pass, entry, anchor) of the best site
+        if flags & DIGITAL_OK:
+            best = digital_effort
+            best_site = DIGITAL
+        tol = tolerance[k]
+        if flags & DEPENDENT:
+            tol = tol * dependent_factor
+        employed = (flags & EMPLOYED) != 0
+        mode = rows[oi, MODE]
+        home = rows[oi, HOME]
+        for pass_ in range(2):
+            kk = k if pass_ == 0 else rows[oi, ALT]
+            if kk < 0:
+                continue
+            for a in range(3):
+                origin = rows[oi, HOME + a]
+                # an anchor in the commune of an earlier one, under the same rules, finds the
+                # same options later in the order: nothing better
+                if a == 1 and not employed and origin == home:
+                    continue
+                if a == 2 and (origin == home or (not employed and origin == rows[oi, WORK])):
+                    continue
+                for cls in range(2):
+                    capped = cls == 1 and employed  # weekday daytime: from work, on a break
+                    if capped and a != 1:
+                        continue
+                    cap = min(tol, work_break_min) if capped else tol
+                    j = (((mode * n_communes + origin) * n_lists + kk) * 2) + cls
+                    q = cursor[j]
+                    end = list_ptr[j + 1]
+                    while q < end and remaining[option_site[list_entry[q]]] <= 0:
+                        q += 1
+                    cursor[j] = q
+                    while q < end:
+                        t = list_minutes[q]
+                        if t > cap or t > best:
+                            break
+                        p = list_entry[q]
+                        if t == best and (best_site < 0 or (pass_, p, a) >= best_key):
+                            break
+                        q += 1
+                        s = option_site[p]
+                        if remaining[s] <= 0:
+                            continue
+                        if t <= min(cap, option_reach[p]):
+                            best = t
+                            best_site = s
+                            best_anchor = origin
+                            best_key = (pass_, p, a)
+                            break
+        if best_site != NONE:
+            i = rows[oi, NEED]
+            choice[i] = best_site
+            if best_site >= 0:
+                remaining[best_site] -= 1
+                travel[i] = best
+                anchor[i] = best_anchor
+    return choice, anchor, travel
+
+
+class _WeekTables:
+    """The last week's table of minutes to the sites and its option lists.
+
+    They are kept while the sites, their types and the tolerances stay. Built from the travel
+    lists (:func:`~softsim.territory.travel.site_columns`, then :func:`_option_lists` when
+    first asked for); a run's travel lists are never changed in place, so the same lists,
+    sites and tolerances give the same tables. Stacked dense matrices (tests) are converted
+    every call.
+    """
+
+    def __init__(self) -> None:
+        self.key: tuple = ()
+        self.table = None
+        self.lists: tuple = ()
+
+    def _update(self, minutes, arrays: tuple, bound: float) -> None:
+        if isinstance(minutes, np.ndarray) or not (
+            self.key
+            and self.key[0] is minutes
+            and self.key[1] == bound
+            and all(np.array_equal(x, y) for x, y in zip(self.key[2], arrays, strict=True))
+        ):
+            lists = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
+            self.table = site_columns(*lists, arrays[0])
+            self.lists = ()
+            self.key = (minutes, bound, tuple(np.array(x) for x in arrays))
+
+    def get(self, minutes, site_commune, site_off_work, type_ptr, option_site, bound,
+            lists: bool):
+        """The ``(modes, communes, sites)`` table, or ``(ptr, entry, minutes)`` lists."""
+        self._update(minutes, (site_commune, site_off_work, type_ptr, option_site), bound)
+        if not lists:
+            return self.table
+        if not self.lists:
+            self.lists = _option_lists(self.table, type_ptr, option_site, site_off_work, bound)
+        return self.lists
+
+
+_week_tables = _WeekTables()
+
+SCAN_MAX_SITES = 8
+"""Up to this many entries per type list on average, the kernel scans every site: sorted
+lists pay off only when types have many sites (both give the same result)."""
 
 
 def allocate(
@@ -138,6 +389,7 @@ def allocate(
     dependent_factor: float,
     digital_effort: float,
     work_break_min: float,
+    lists: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allocate needs to options in the given priority order.
 
@@ -167,14 +419,32 @@ def allocate(
         work_break_min: How far (one-way minutes) a worker can go from work to a site open
             only on weekday daytime (a break); sites open off work hours are reachable from
             work within the full tolerance.
+        lists: Read each commune's options from sorted lists (``True``) or scan every site
+            of the type (``False``); ``None``: lists when types have more than
+            :data:`SCAN_MAX_SITES` sites on average. The result is the same.
 
     Returns:
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
         of the anchor travelled from (-1 if none); one-way travel minutes (0 if not at a site).
     """
-    ptr, idx, values = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
-    to_sites = site_columns(ptr, idx, values, site_commune)
-    return _allocate(
+    option_site = np.asarray(type_sites, np.int64)
+    tolerance = np.asarray(tolerance)
+    dependent_factor = np.float32(dependent_factor)
+    # no need reaches farther than its tolerance (times the dependent factor)
+    bound = float(max(tolerance.max(initial=0), (tolerance * dependent_factor).max(initial=0)))
+    n_lists = len(type_ptr) - 1
+    use_lists = len(option_site) > SCAN_MAX_SITES * max(n_lists, 1) if lists is None else lists
+    site_off_work = (np.asarray(site_slots) & SLOT_OFF_WORK) != 0
+    tables = _week_tables.get(
+        minutes,
+        np.asarray(site_commune, np.int64),
+        site_off_work,
+        np.asarray(type_ptr, np.int64),
+        option_site,
+        bound,
+        use_lists,
+    )
+    rows = _gather(
         order.astype(np.int64, copy=False),
         need_resident,
         need_type,
@@ -186,15 +456,15 @@ def allocate(
         residents.shop,
         residents.employed,
         residents.dependent,
-        to_sites,
-        site_commune,
-        site_slots,
-        site_reach,
-        remaining,
-        type_ptr,
-        type_sites,
-        tolerance,
-        np.float32(dependent_factor),
-        np.float32(digital_effort),
-        np.float32(work_break_min),
+    )
+    option_reach = np.asarray(site_reach)[option_site]
+    factors = (dependent_factor, np.float32(digital_effort), np.float32(work_break_min))
+    if use_lists:
+        return _allocate_lists(
+            rows, _week_tables.table.shape[1], *tables, remaining, type_ptr, option_site,
+            option_reach, tolerance, *factors,
+        )
+    return _allocate_scan(
+        rows, tables, remaining, type_ptr, option_site, site_off_work[option_site],
+        option_reach, tolerance, *factors,
     )

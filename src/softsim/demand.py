@@ -106,9 +106,12 @@ class NeedPool:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the needs where ``mask`` is true."""
-        self.resident = self.resident[mask]
-        self.type = self.type[mask]
-        self.arrival = self.arrival[mask]
-        self.digitisable = self.digitisable[mask]
-        self.level = self.level[mask]
-        self.ready = self.ready[mask]
+        if len(mask) != len(self):
+            raise IndexError(f"mask of {len(mask)} for a pool of {len(self)} needs")
+        kept = np.flatnonzero(mask)  # found once: indexing six columns by it beats six masks
+        self.resident = self.resident[kept]
+        self.type = self.type[kept]
+        self.arrival = self.arrival[kept]
+        self.digitisable = self.digitisable[kept]
+        self.level = self.level[kept]
+        self.ready = self.ready[kept]

@@ -29,6 +29,7 @@ from softsim.interoperability import Interoperability
 from softsim.orchestrator import Orchestrator, unmet_map
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents, draw_exclusion
+from softsim.priority_order import descending
 from softsim.providers import week_providers
 from softsim.reception import Reception
 from softsim.rng import SeedTree
@@ -82,6 +83,7 @@ class SoftTerritory(mesa.Model):
             self.cfg = cfg = self.purchase.config
         self.types = types = ServiceTypes(cfg)
         self.resident_weight = public_weights(res, t, cfg.priorities.publics)
+        self._weighted_publics = bool(np.any(self.resident_weight != 1.0))
         self.mediation = (
             types.id(cfg.digital.mediation_type, "digital.mediation_type")
             if cfg.digital.mediation_type is not None
@@ -336,7 +338,9 @@ class SoftTerritory(mesa.Model):
         pool, now, cfg = self.pool, self.now, self.cfg
         sa = now.sites
         u = self._rng_priority.random(len(pool))
-        weight = self.types.weight[pool.type] * self.resident_weight[pool.resident]
+        weight = self.types.weight[pool.type]
+        if self._weighted_publics:  # else every resident weighs 1: the product is unchanged
+            weight = weight * self.resident_weight[pool.resident]
         if cfg.priorities.accessibility > 0:  # serve first those farthest from the type
             res = self.residents
             now.access_weight = accessibility_weight(
@@ -345,7 +349,7 @@ class SoftTerritory(mesa.Model):
             )
             weight = weight * now.access_weight
         key = np.log(u) / weight  # Efraimidis-Spirakis: weighted random order, largest first
-        order = np.argsort(-key, kind="stable")
+        order = descending(key)  # = np.argsort(-key, kind="stable"), faster
         if cfg.residents.priority == "oldest_first":
             order = order[np.argsort(pool.arrival[order], kind="stable")]
         now.remaining = sa.capacity.copy()
