@@ -5,6 +5,7 @@ from softsim.services.digital import (
     digital_attempts,
     has_broadband,
     learn_from_mediation,
+    learn_skills,
     roll_out_broadband,
 )
 from softsim.services.fixed import FixedSite
@@ -30,6 +31,7 @@ __all__ = [
     "has_broadband",
     "home_visits",
     "learn_from_mediation",
+    "learn_skills",
     "plan_bus_stops",
     "plan_tours",
     "roll_out_broadband",

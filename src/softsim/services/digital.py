@@ -13,6 +13,7 @@ __all__ = [
     "has_broadband",
     "in_person_share",
     "learn_from_mediation",
+    "learn_skills",
     "roll_out_broadband",
 ]
 
@@ -124,6 +125,15 @@ def learn_from_mediation(
         skill_gain: Probability of learning.
         rng: The ``outcomes`` stream.
     """
-    low = mediated & residents.low_skill[resident]
-    learn = rng.random(int(low.sum())) < skill_gain
-    residents.low_skill[resident[low][learn]] = False
+    learn_skills(resident[mediated & residents.low_skill[resident]], residents, skill_gain, rng)
+
+
+def learn_skills(
+    low: np.ndarray, residents: Residents, skill_gain: float, rng: np.random.Generator
+) -> None:
+    """Each of ``low`` (low-skill residents whose need was mediated) learns w.p. ``skill_gain``.
+
+    One uniform of the ``outcomes`` stream per entry, in order.
+    """
+    learn = rng.random(len(low)) < skill_gain
+    residents.low_skill[low[learn]] = False

@@ -22,7 +22,7 @@ from mesa.discrete_space import CellAgent
 
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
-from softsim.territory.travel import Travel
+from softsim.territory.travel import PairView, Travel
 
 __all__ = ["Bus", "HomeVisits", "MobileAgent", "home_visits", "plan_bus_stops", "plan_tours"]
 
@@ -154,13 +154,26 @@ class Bus(CellAgent):
         return stops
 
     def week_km(self, road_km: np.ndarray) -> float:
-        """Km driven this week: two stops a day, base → first → second → base."""
+        """Km driven this week: two stops a day, base → first → second → base.
+
+        ``road_km`` is a matrix or ``Travel.view("km")``; every leg is read in one request.
+        """
         base = int(self.base.coordinate)
-        km = 0.0
-        for i in range(0, len(self.stops), 2):
-            day = self.stops[i : i + 2]
-            path = [base, *day, base]
-            km += sum(float(road_km[a, b]) for a, b in zip(path[:-1], path[1:], strict=True))
+        days = [[base, *self.stops[i : i + 2], base] for i in range(0, len(self.stops), 2)]
+        if not days:
+            return 0.0
+        legs = np.array([(a, b) for p in days for a, b in zip(p[:-1], p[1:], strict=True)])
+        if isinstance(road_km, PairView):  # exact rows among the few places of the tours
+            places, at = np.unique(legs, return_inverse=True)
+            block = road_km.travel.block((road_km.kind,), places)[0]
+            at = at.reshape(legs.shape)
+            values = block[at[:, 0], at[:, 1]].tolist()
+        else:
+            values = np.asarray(road_km[legs[:, 0], legs[:, 1]]).tolist()
+        km, at = 0.0, 0
+        for p in days:  # summed day by day, leg by leg, as the tour drives them
+            km += sum(values[at : at + len(p) - 1])
+            at += len(p) - 1
         return km
 
 
@@ -211,8 +224,7 @@ def home_visits(
         local[len(request_commune) :],
         np.full(len(agents), minutes_each),
         visit_min,
-        travel.rows("car", places)[:, places],
-        travel.rows("km", places)[:, places],
+        *travel.block(("car", "km"), places),
     )
     legs_from, legs_to = places[legs_from].astype(np.int32), places[legs_to].astype(np.int32)
     visited = np.zeros(n_needs, bool)
