@@ -38,6 +38,7 @@ from softsim.schedule import SCHEDULE, Phase, plan
 from softsim.service_types import ServiceTypes
 from softsim.services import (
     HomeVisits,
+    buses_week_km,
     digital_attempts,
     home_visits,
     learn_skills,
@@ -411,7 +412,7 @@ class SoftTerritory(mesa.Model):
                       oriented)
         served, at_site, travel, wait = b.served, b.at_site, b.travel, b.wait
         trips = self.transport.book(b.mode, b.km, b.home, b.car)
-        bus_km = sum(bus.week_km(self.travel.view("km")) for bus in self.buses)
+        bus_km = sum(buses_week_km(self.buses, self.travel.view("km")))
         # mediation: a failed online attempt served at a site that does not offer the type
         learn_skills(b.r_low, res, self.cfg.digital.skill_gain, self._rng_outcomes)
         self.awareness.orient(b.r_served)

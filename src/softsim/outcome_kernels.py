@@ -36,23 +36,21 @@ def _book(
     digital_failed, week, offers, site_commune, ptr, idx, km_values, home, car, low_skill,
     served_count, wait_sum, in_person, travel_sum, hist,
 ):
+    # one scan of the pool (sequential reads), then one tight loop per resident array: the
+    # random reads and writes of a tight loop overlap in memory, those of a fused loop do not
     n = len(choice)
     served = np.zeros(n, np.bool_)
     at_site = np.zeros(n, np.bool_)
     r_served = np.empty(n, np.int32)
     wait = np.empty(n, np.float32)
+    r_site = np.empty(n, np.int32)
     travel_site = np.empty(n, np.float32)
     contact = np.empty(n, np.int64)
-    km = np.empty(n, np.float32)
-    c_mode = np.empty(n, np.int8)
-    c_home = np.empty(n, np.int32)
-    c_car = np.empty(n, np.bool_)
-    r_low = np.empty(n, np.int32)
-    n_served = n_site = n_contact = n_low = 0
-    n_online = n_visited = n_mediated = n_missing = 0
+    r_mediated = np.empty(n, np.int32)
+    n_served = n_site = n_contact = n_mediated = 0
+    n_online = n_visited = 0
     for i in range(n):
         s = choice[i]
-        r = resident[i]
         site = s >= 0 and not oriented[i]
         online = s == -2
         if online:
@@ -61,52 +59,73 @@ def _book(
             n_visited += 1
         if site or online or visited[i]:
             served[i] = True
-            w = np.float32(week - arrival[i])
-            r_served[n_served] = r
-            wait[n_served] = w
+            r_served[n_served] = resident[i]
+            wait[n_served] = np.float32(week - arrival[i])
             n_served += 1
-            served_count[r] += 1
-            wait_sum[r] += w
         if site:
             at_site[i] = True
-            t = travel[i]
-            travel_site[n_site] = t
+            r_site[n_site] = resident[i]
+            travel_site[n_site] = travel[i]
             n_site += 1
-            in_person[r] += 1
-            travel_sum[r] += t
-            hist[np.int64(min(t, np.float32(300)))] += 1
+            # mediation: a failed online attempt served at a site that does not offer the type
             if digital_failed[i] and not offers[s, need_type[i]]:
+                r_mediated[n_mediated] = resident[i]
                 n_mediated += 1
-                if low_skill[r]:
-                    r_low[n_low] = r
-                    n_low += 1
-        if s >= 0:  # a contact travelled, oriented or not: its km by the stored pairs
-            a = anchor[i]
-            j = site_commune[s]
-            lo = ptr[a]
-            hi = ptr[a + 1]
-            end = hi
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if idx[mid] < j:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo < end and idx[lo] == j:
-                km[n_contact] = km_values[lo]
-            else:
-                km[n_contact] = np.nan
-                n_missing += 1
+        if s >= 0:  # a contact travelled, oriented or not
             contact[n_contact] = i
-            c_mode[n_contact] = mode[i]
-            c_home[n_contact] = home[r]
-            c_car[n_contact] = car[r]
             n_contact += 1
+    for j in range(n_served):
+        served_count[r_served[j]] += 1
+    for j in range(n_served):
+        wait_sum[r_served[j]] += wait[j]
+    for j in range(n_site):
+        in_person[r_site[j]] += 1
+    for j in range(n_site):
+        travel_sum[r_site[j]] += travel_site[j]
+    for j in range(n_site):
+        hist[np.int64(min(travel_site[j], np.float32(HIST_MAX)))] += 1
+    r_low = np.empty(n_mediated, np.int32)
+    n_low = 0
+    for j in range(n_mediated):
+        if low_skill[r_mediated[j]]:
+            r_low[n_low] = r_mediated[j]
+            n_low += 1
+    contact = contact[:n_contact]
+    c_resident = np.empty(n_contact, np.int32)
+    c_mode = np.empty(n_contact, np.int8)
+    for q in range(n_contact):
+        c_resident[q] = resident[contact[q]]
+        c_mode[q] = mode[contact[q]]
+    c_home = np.empty(n_contact, np.int32)
+    for q in range(n_contact):
+        c_home[q] = home[c_resident[q]]
+    c_car = np.empty(n_contact, np.bool_)
+    for q in range(n_contact):
+        c_car[q] = car[c_resident[q]]
+    km = np.empty(n_contact, np.float32)  # each contact's km by the stored pairs
+    n_missing = 0
+    for q in range(n_contact):
+        i = contact[q]
+        a = anchor[i]
+        j = site_commune[choice[i]]
+        lo = ptr[a]
+        hi = ptr[a + 1]
+        end = hi
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if idx[mid] < j:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < end and idx[lo] == j:
+            km[q] = km_values[lo]
+        else:
+            km[q] = np.nan
+            n_missing += 1
     counts = np.array([n_online, n_visited, n_mediated, n_missing], np.int64)
     return (
         served, at_site, r_served[:n_served], wait[:n_served], travel_site[:n_site],
-        contact[:n_contact], km[:n_contact], c_mode[:n_contact], c_home[:n_contact],
-        c_car[:n_contact], r_low[:n_low], counts,
+        contact, km, c_mode, c_home, c_car, r_low[:n_low], counts,
     )
 
 
@@ -182,30 +201,46 @@ def _close(
     type_weight, resident_weight, access_weight, weighted, home, employed, n_types, unmet,
     patience, abandoned,
 ):
+    # one scan of the pool, then tight loops over the residents it found (see _book)
     n = len(served)
     keep = np.empty(n, np.int64)
-    n_keep = n_abandoned = 0
+    new = np.empty(n, np.int64)
+    gone = np.empty(n, np.int32)
+    n_keep = n_new = n_gone = 0
     for i in range(n):
         if served[i]:
             continue
-        r = resident[i]
-        k = need_type[i]
         if not oriented[i] and arrival[i] == week:  # expressed now and not served
-            w = type_weight[k] * resident_weight[r]
-            if weighted:
-                w = w * access_weight[i]
-            cell = (np.int64(home[r]) * n_types + k) * 2 + (1 if employed[r] else 0)
-            unmet[cell] += np.float32(w)
-        if week - arrival[i] + 1 >= patience[k]:
-            abandoned[r] += 1
-            n_abandoned += 1
+            new[n_new] = i
+            n_new += 1
+        if week - arrival[i] + 1 >= patience[need_type[i]]:
+            gone[n_gone] = resident[i]
+            n_gone += 1
         else:
             keep[n_keep] = i
             n_keep += 1
+    r_new = np.empty(n_new, np.int32)
+    for q in range(n_new):
+        r_new[q] = resident[new[q]]
+    cell = np.empty(n_new, np.int64)
+    for q in range(n_new):
+        cell[q] = np.int64(home[r_new[q]]) * n_types + need_type[new[q]]
+    for q in range(n_new):
+        cell[q] = cell[q] * 2 + (1 if employed[r_new[q]] else 0)
+    w = np.empty(n_new, np.float64)
+    for q in range(n_new):
+        w[q] = type_weight[need_type[new[q]]] * resident_weight[r_new[q]]
+    if weighted:
+        for q in range(n_new):
+            w[q] = w[q] * access_weight[new[q]]
+    for q in range(n_new):
+        unmet[cell[q]] += np.float32(w[q])
+    for q in range(n_gone):
+        abandoned[gone[q]] += 1
     keep = keep[:n_keep]
     return (
-        keep, resident[keep], need_type[keep], arrival[keep], digitisable[keep], level[keep],
-        ready[keep], n_abandoned,
+        resident[keep], need_type[keep], arrival[keep], digitisable[keep], level[keep],
+        ready[keep], n_gone,
     )
 
 
@@ -228,7 +263,7 @@ def close_week(pool, served, oriented, week, type_weight, resident_weight, acces
     weighted = access_weight is not None
     aw = access_weight if weighted else np.ones(0)
     res = residents
-    (_, pool.resident, pool.type, pool.arrival, pool.digitisable, pool.level, pool.ready,
+    (pool.resident, pool.type, pool.arrival, pool.digitisable, pool.level, pool.ready,
      n_abandoned) = _close(
         served, oriented, week, pool.resident, pool.type, pool.arrival, pool.digitisable,
         pool.level, pool.ready, np.asarray(type_weight, np.float64),

@@ -24,7 +24,15 @@ from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
 from softsim.territory.travel import PairView, Travel
 
-__all__ = ["Bus", "HomeVisits", "MobileAgent", "home_visits", "plan_bus_stops", "plan_tours"]
+__all__ = [
+    "Bus",
+    "HomeVisits",
+    "MobileAgent",
+    "buses_week_km",
+    "home_visits",
+    "plan_bus_stops",
+    "plan_tours",
+]
 
 
 @nb.njit(cache=True)
@@ -156,25 +164,43 @@ class Bus(CellAgent):
     def week_km(self, road_km: np.ndarray) -> float:
         """Km driven this week: two stops a day, base → first → second → base.
 
-        ``road_km`` is a matrix or ``Travel.view("km")``; every leg is read in one request.
+        ``road_km`` is a matrix or ``Travel.view("km")``.
         """
-        base = int(self.base.coordinate)
-        days = [[base, *self.stops[i : i + 2], base] for i in range(0, len(self.stops), 2)]
-        if not days:
-            return 0.0
-        legs = np.array([(a, b) for p in days for a, b in zip(p[:-1], p[1:], strict=True)])
-        if isinstance(road_km, PairView):  # exact rows among the few places of the tours
-            places, at = np.unique(legs, return_inverse=True)
-            block = road_km.travel.block((road_km.kind,), places)[0]
-            at = at.reshape(legs.shape)
-            values = block[at[:, 0], at[:, 1]].tolist()
-        else:
-            values = np.asarray(road_km[legs[:, 0], legs[:, 1]]).tolist()
-        km, at = 0.0, 0
+        return buses_week_km([self], road_km)[0]
+
+
+def _tour_days(bus) -> list[list[int]]:
+    """A bus's tours of the week, one a day: base, its two stops, base."""
+    base = int(bus.base.coordinate)
+    return [[base, *bus.stops[i : i + 2], base] for i in range(0, len(bus.stops), 2)]
+
+
+def buses_week_km(buses: list[Bus], road_km) -> list[float]:
+    """Each bus's :meth:`Bus.week_km`, every leg of every tour read in one request.
+
+    ``road_km`` is a matrix or ``Travel.view("km")`` (then exact rows among the few places of
+    the tours, kept from week to week by :meth:`Travel.block`).
+    """
+    tours = [_tour_days(bus) for bus in buses]
+    legs = [(a, b) for days in tours for p in days for a, b in zip(p[:-1], p[1:], strict=True)]
+    if not legs:
+        return [0.0] * len(buses)
+    legs = np.array(legs)
+    if isinstance(road_km, PairView):
+        places, at = np.unique(legs, return_inverse=True)
+        block = road_km.travel.block((road_km.kind,), places)[0]
+        at = at.reshape(legs.shape)
+        values = block[at[:, 0], at[:, 1]].tolist()
+    else:
+        values = np.asarray(road_km[legs[:, 0], legs[:, 1]]).tolist()
+    out, at = [], 0
+    for days in tours:
+        km = 0.0
         for p in days:  # summed day by day, leg by leg, as the tour drives them
             km += sum(values[at : at + len(p) - 1])
             at += len(p) - 1
-        return km
+        out.append(km)
+    return out
 
 
 @dataclass(frozen=True)
