@@ -1,20 +1,22 @@
 """Compiled passes of the week's outcomes: book what was served, then close the pool.
 
-:func:`book_week` does in one pass over the pending needs what the outcomes phase books:
-the residents' served counts and sums, the travel-time histogram, the km of each contact (read
-from the run's CSR neighbour lists), which failed online attempts were mediated, and the
-arrays the later steps draw on (the served residents, the low-skill mediated ones).
-:func:`close_week` then builds the unmet-demand map the orchestrator reads, abandons the needs
-that ran out of patience and compacts the pool, again in one pass.
+:func:`book_week` books what the outcomes phase books: the residents' served counts and sums,
+the travel-time histogram, the km of each contact (from this week's commune × provider table
+of the stored pairs), which failed online attempts were mediated, and the arrays the later
+steps draw on (the served residents, the low-skill mediated ones). :func:`close_week` then
+builds the unmet-demand map the orchestrator reads, abandons the needs that ran out of
+patience and compacts the pool.
 
-The numbers are those of the numpy passes they replace, bit for bit: every scatter-add runs in
-need order (the order of :func:`softsim.scatter.add_at`), values are cast to the target's
-dtype before they are added, and the float sums of the week's counters stay numpy sums over
-arrays in the same order (``tests/test_outcome_kernels.py`` checks each pass against a numpy
-reference; ``tests/test_golden.py`` the whole runs). No random draw is made here: the draws
-stay where they were, on the arrays these passes return. The passes are sequential: the pool
-of a week is a few tens of thousands of needs at 1M residents, one pass over it costs well
-under a millisecond.
+Each pass scans the pool once without branches (every row is written, a count says which
+stay: the served, contacts and expired needs fall at random in the pool, so branches on them
+are mispredicted), then runs one tight loop per resident array (the random reads and writes of
+a tight loop overlap in memory). The numbers are those of the numpy passes they replace, bit
+for bit: every scatter-add runs in need order (the order of :func:`softsim.scatter.add_at`),
+values are cast to the target's dtype before they are added, and the float sums of the week's
+counters stay numpy sums over arrays in the same order (``tests/test_outcome_kernels.py``
+checks each pass against a numpy reference, ``tests/test_golden.py`` the whole runs). No
+random draw is made here: the draws stay where they were, on the arrays these passes return.
+The passes are sequential (no thread count can change a result).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
+
+from softsim.territory.travel import KINDS, site_columns
 
 __all__ = ["Booked", "book_week", "close_week"]
 
@@ -33,14 +37,12 @@ HIST_MAX = 300
 @nb.njit(cache=True, nogil=True)
 def _book(
     choice, oriented, visited, arrival, resident, travel, anchor, mode, need_type,
-    digital_failed, week, offers, site_commune, ptr, idx, km_values, home, car, low_skill,
+    digital_failed, week, offers, to_site_km, home, car, low_skill,
     served_count, wait_sum, in_person, travel_sum, hist,
 ):
-    # one scan of the pool (sequential reads), then one tight loop per resident array: the
-    # random reads and writes of a tight loop overlap in memory, those of a fused loop do not
     n = len(choice)
-    served = np.zeros(n, np.bool_)
-    at_site = np.zeros(n, np.bool_)
+    served = np.empty(n, np.bool_)
+    at_site = np.empty(n, np.bool_)
     r_served = np.empty(n, np.int32)
     wait = np.empty(n, np.float32)
     r_site = np.empty(n, np.int32)
@@ -49,31 +51,29 @@ def _book(
     r_mediated = np.empty(n, np.int32)
     n_served = n_site = n_contact = n_mediated = 0
     n_online = n_visited = 0
-    for i in range(n):
+    for i in range(n):  # without branches: each row is written, the counts say which stay
         s = choice[i]
-        site = s >= 0 and not oriented[i]
+        r = resident[i]
+        is_contact = s >= 0  # travelled, oriented or not
+        site = is_contact & (not oriented[i])
         online = s == -2
-        if online:
-            n_online += 1
-        if visited[i]:
-            n_visited += 1
-        if site or online or visited[i]:
-            served[i] = True
-            r_served[n_served] = resident[i]
-            wait[n_served] = np.float32(week - arrival[i])
-            n_served += 1
-        if site:
-            at_site[i] = True
-            r_site[n_site] = resident[i]
-            travel_site[n_site] = travel[i]
-            n_site += 1
-            # mediation: a failed online attempt served at a site that does not offer the type
-            if digital_failed[i] and not offers[s, need_type[i]]:
-                r_mediated[n_mediated] = resident[i]
-                n_mediated += 1
-        if s >= 0:  # a contact travelled, oriented or not
-            contact[n_contact] = i
-            n_contact += 1
+        ok = site | online | visited[i]
+        served[i] = ok
+        at_site[i] = site
+        r_served[n_served] = r
+        wait[n_served] = np.float32(week - arrival[i])
+        n_served += ok
+        r_site[n_site] = r
+        travel_site[n_site] = travel[i]
+        n_site += site
+        contact[n_contact] = i
+        n_contact += is_contact
+        # mediation: a failed online attempt served at a site that does not offer the type
+        mediated = site & digital_failed[i] & (not offers[max(s, 0), need_type[i]])
+        r_mediated[n_mediated] = r
+        n_mediated += mediated
+        n_online += online
+        n_visited += visited[i]
     for j in range(n_served):
         served_count[r_served[j]] += 1
     for j in range(n_served):
@@ -102,26 +102,12 @@ def _book(
     c_car = np.empty(n_contact, np.bool_)
     for q in range(n_contact):
         c_car[q] = car[c_resident[q]]
-    km = np.empty(n_contact, np.float32)  # each contact's km by the stored pairs
+    km = np.empty(n_contact, np.float32)  # each contact's km, from this week's table
     n_missing = 0
     for q in range(n_contact):
         i = contact[q]
-        a = anchor[i]
-        j = site_commune[choice[i]]
-        lo = ptr[a]
-        hi = ptr[a + 1]
-        end = hi
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if idx[mid] < j:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < end and idx[lo] == j:
-            km[q] = km_values[lo]
-        else:
-            km[q] = np.nan
-            n_missing += 1
+        km[q] = to_site_km[anchor[i], choice[i]]
+        n_missing += np.isinf(km[q])
     counts = np.array([n_online, n_visited, n_mediated, n_missing], np.int64)
     return (
         served, at_site, r_served[:n_served], wait[:n_served], travel_site[:n_site],
@@ -176,17 +162,19 @@ def book_week(pool, now, residents, offers, travel, week: int, hist: np.ndarray,
         hist: Needs served in person by whole minute (added to).
         oriented: Contacts oriented to a second level (they travelled, were not served).
     """
-    ptr, idx, km_values = travel.csr("km")
+    ptr, idx, _ = travel.csr("km")
+    k = KINDS.index("km")
+    to_site_km = site_columns(ptr, idx, travel.values[k : k + 1], now.sites.commune)[0]
     res = residents
     (served, at_site, r_served, wait, travel_site, contact, km, mode, home, car, r_low,
      counts) = _book(
         now.choice, oriented, now.visits.visited, pool.arrival, pool.resident, now.travel,
-        now.anchor, now.mode, pool.type, now.digital_failed, week, offers, now.sites.commune,
-        ptr, idx, km_values, res.home, res.car, res.low_skill, res.served, res.wait_weeks_sum,
+        now.anchor, now.mode, pool.type, now.digital_failed, week, offers, to_site_km,
+        res.home, res.car, res.low_skill, res.served, res.wait_weeks_sum,
         res.served_in_person, res.travel_min_sum, hist,
     )
     if counts[3]:  # a pair beyond the stored ones: its exact value
-        miss = np.flatnonzero(np.isnan(km))
+        miss = np.flatnonzero(np.isinf(km))
         need = contact[miss]
         km[miss] = travel.pairs(
             "km", now.anchor[need], now.sites.commune[now.choice[need]]
@@ -201,24 +189,20 @@ def _close(
     type_weight, resident_weight, access_weight, weighted, home, employed, n_types, unmet,
     patience, abandoned,
 ):
-    # one scan of the pool, then tight loops over the residents it found (see _book)
     n = len(served)
     keep = np.empty(n, np.int64)
     new = np.empty(n, np.int64)
     gone = np.empty(n, np.int32)
     n_keep = n_new = n_gone = 0
-    for i in range(n):
-        if served[i]:
-            continue
-        if not oriented[i] and arrival[i] == week:  # expressed now and not served
-            new[n_new] = i
-            n_new += 1
-        if week - arrival[i] + 1 >= patience[need_type[i]]:
-            gone[n_gone] = resident[i]
-            n_gone += 1
-        else:
-            keep[n_keep] = i
-            n_keep += 1
+    for i in range(n):  # without branches, as in _book
+        waiting = not served[i]
+        new[n_new] = i  # expressed now and not served
+        n_new += waiting & (not oriented[i]) & (arrival[i] == week)
+        expired = week - arrival[i] + 1 >= patience[need_type[i]]
+        gone[n_gone] = resident[i]
+        n_gone += waiting & expired
+        keep[n_keep] = i
+        n_keep += waiting & (not expired)
     r_new = np.empty(n_new, np.int32)
     for q in range(n_new):
         r_new[q] = resident[new[q]]
@@ -237,11 +221,19 @@ def _close(
         unmet[cell[q]] += np.float32(w[q])
     for q in range(n_gone):
         abandoned[gone[q]] += 1
-    keep = keep[:n_keep]
     return (
-        resident[keep], need_type[keep], arrival[keep], digitisable[keep], level[keep],
-        ready[keep], n_gone,
+        _take(resident, keep, n_keep), _take(need_type, keep, n_keep),
+        _take(arrival, keep, n_keep), _take(digitisable, keep, n_keep),
+        _take(level, keep, n_keep), _take(ready, keep, n_keep), n_gone,
     )
+
+
+@nb.njit(cache=True, nogil=True)
+def _take(a, keep, n):
+    out = np.empty(n, a.dtype)
+    for q in range(n):
+        out[q] = a[keep[q]]
+    return out
 
 
 def close_week(pool, served, oriented, week, type_weight, resident_weight, access_weight,
