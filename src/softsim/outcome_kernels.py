@@ -242,7 +242,7 @@ def close_week(pool, served, oriented, week, type_weight, resident_weight, acces
 
     The map counts the needs expressed this week and neither served nor oriented, by home
     commune × type × slot class (workers: off-work hours), each with its priority weight
-    (type × public × accessibility when on), as :func:`softsim.orchestrator.unmet_map`. A need
+    (type × public × accessibility when on), as the orchestrator weighs it. A need
     not served whose wait reaches its type's ``patience`` is abandoned (the resident's
     ``abandoned`` count is added to); the pool keeps the others, in order.
 

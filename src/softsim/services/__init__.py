@@ -4,7 +4,6 @@ from softsim.services.associations import Association, AssociationSector
 from softsim.services.digital import (
     digital_attempts,
     has_broadband,
-    learn_from_mediation,
     learn_skills,
     roll_out_broadband,
 )
@@ -32,7 +31,6 @@ __all__ = [
     "digital_attempts",
     "has_broadband",
     "home_visits",
-    "learn_from_mediation",
     "learn_skills",
     "plan_bus_stops",
     "plan_tours",

@@ -12,7 +12,6 @@ __all__ = [
     "exclusion_factor",
     "has_broadband",
     "in_person_share",
-    "learn_from_mediation",
     "learn_skills",
     "roll_out_broadband",
 ]
@@ -107,25 +106,6 @@ def roll_out_broadband(
     coverage += (connected * uncovered / total / np.maximum(residents_c, 1)).astype(np.float32)
     np.minimum(coverage, 1.0, out=coverage)
     return connected * connection_cost
-
-
-def learn_from_mediation(
-    mediated: np.ndarray,
-    resident: np.ndarray,
-    residents: Residents,
-    skill_gain: float,
-    rng: np.random.Generator,
-) -> None:
-    """Low-skill residents whose failed attempt was mediated become skilled w.p. ``skill_gain``.
-
-    Args:
-        mediated: Per pending need: served by mediation this week.
-        resident: Per pending need: its resident.
-        residents: The residents (``low_skill`` is updated).
-        skill_gain: Probability of learning.
-        rng: The ``outcomes`` stream.
-    """
-    learn_skills(resident[mediated & residents.low_skill[resident]], residents, skill_gain, rng)
 
 
 def learn_skills(
