@@ -14,7 +14,7 @@ import numpy as np
 
 from softsim import mesa_loader  # first: it imports Mesa without its call-stack walk
 from softsim.accessibility import accessibility_weight
-from softsim.allocation import DIGITAL, NONE, allocate
+from softsim.allocation import NONE, allocate
 from softsim.border import border_providers
 from softsim.budget import Budget
 from softsim.co2cap import Co2Cap, cap_bus_km
@@ -26,7 +26,8 @@ from softsim.futures import Futures
 from softsim.groups import public_weights
 from softsim.information import Awareness
 from softsim.interoperability import Interoperability
-from softsim.orchestrator import Orchestrator, unmet_map
+from softsim.orchestrator import Orchestrator
+from softsim.outcome_kernels import book_week, close_week
 from softsim.placement import buy_capacity, commune_network, place_actors, plant_area
 from softsim.population import AGE_75PLUS, build_residents, draw_exclusion
 from softsim.priority_order import descending
@@ -38,9 +39,10 @@ from softsim.schedule import SCHEDULE, Phase, plan
 from softsim.service_types import ServiceTypes
 from softsim.services import (
     HomeVisits,
+    buses_week_km,
     digital_attempts,
     home_visits,
-    learn_from_mediation,
+    learn_skills,
     plan_bus_stops,
     roll_out_broadband,
 )
@@ -403,31 +405,19 @@ class SoftTerritory(mesa.Model):
         """Book served needs, drop them, then abandon needs that ran out of patience."""
         pool, res, now, t = self.pool, self.residents, self.now, self.territory
         sa, w, choice = now.sites, now.counters, now.choice
-        at_site, online = choice >= 0, choice == DIGITAL
         # a first-level contact that orients the need travelled and used capacity, unserved
         oriented, first_level = self.reception.orient(
             pool, choice, now.providers, self._rng_reception
         )
-        contact, at_site = at_site, at_site & ~oriented
-        served = at_site | online | now.visits.visited
-        r_served, r_site = pool.resident[served], pool.resident[at_site]
-        travel = now.travel[at_site]
-        wait = (self.week - pool.arrival[served]).astype(np.float32)
-        res.book_served(r_served, wait, r_site, travel)
-        self.travel_hist += np.bincount(np.minimum(travel, 300).astype(np.int64), minlength=301)
-        r_contact = pool.resident[contact]
-        km = self.travel.pairs("km", now.anchor[contact], sa.commune[choice[contact]])
-        trips = self.transport.book(
-            now.mode[contact], km, res.home[r_contact], res.car[r_contact]
-        )
-        bus_km = sum(b.week_km(self.travel.view("km")) for b in self.buses)
+        # served (site, online, home visit), booked on the residents; contacts' km; mediation
+        b = book_week(pool, now, res, sa.offers(), self.travel, self.week, self.travel_hist,
+                      oriented)
+        served, at_site, travel, wait = b.served, b.at_site, b.travel, b.wait
+        trips = self.transport.book(b.mode, b.km, b.home, b.car)
+        bus_km = sum(buses_week_km(self.buses, self.travel.view("km")))
         # mediation: a failed online attempt served at a site that does not offer the type
-        offers = sa.offers()[np.maximum(choice, 0), pool.type]
-        mediated = at_site & now.digital_failed & ~offers
-        learn_from_mediation(
-            mediated, pool.resident, res, self.cfg.digital.skill_gain, self._rng_outcomes
-        )
-        self.awareness.orient(r_served)
+        learn_skills(b.r_low, res, self.cfg.digital.skill_gain, self._rng_outcomes)
+        self.awareness.orient(b.r_served)
         used = sa.capacity - now.remaining
         for p, u in zip(now.providers, used, strict=True):
             if p.kind == "association":
@@ -450,12 +440,12 @@ class SoftTerritory(mesa.Model):
         service_km = w["mobile_km"] + bus_km + trips.tad_km
         w.update(
             cost_budgeted=budgeted,
-            cost=budgeted + self.costs.digital(int(online.sum())),
-            served=int(served.sum()),
-            served_site=int(at_site.sum()),
-            served_digital=int(online.sum()),
-            served_home_visit=int(now.visits.visited.sum()),
-            served_mediated=int(mediated.sum()),
+            cost=budgeted + self.costs.digital(b.online),
+            served=len(b.r_served),
+            served_site=len(travel),
+            served_digital=b.online,
+            served_home_visit=b.visited,
+            served_mediated=b.mediated,
             served_border=int(self._border_mask(now.providers)[choice[at_site]].sum())
             if self.border else 0,
             travel_min_sum=float(travel.sum()),
@@ -470,19 +460,13 @@ class SoftTerritory(mesa.Model):
             oriented=int(oriented.sum()),
             resolved_first_level=first_level - int(oriented.sum()),
         )
-        # the orchestrator observes what was expressed this week and not served
-        new = ~served & ~oriented & (pool.arrival == self.week)
-        r, k = pool.resident[new], pool.type[new]
-        weight = self.types.weight[k] * self.resident_weight[r]
-        if now.access_weight is not None:
-            weight = weight * now.access_weight[new]
-        now.unmet = unmet_map(res, r, k, weight, t.n, len(self.types))
+        # the orchestrator observes what was expressed this week and not served (the map);
+        # the served leave the pool, the needs out of patience are abandoned
         self.reception.requeue(pool, oriented, self.week)
-        pool.keep(~served)
-        expired = self.week - pool.arrival + 1 >= self.types.patience[pool.type]
-        add_at(res.abandoned, pool.resident[expired], 1)
-        w["abandoned"] = int(expired.sum())
-        pool.keep(~expired)
+        now.unmet, w["abandoned"] = close_week(
+            pool, served, oriented, self.week, self.types.weight, self.resident_weight,
+            now.access_weight, res, t.n, self.types.patience,
+        )
         w["pending"] = len(pool)
 
     def phase_adapt(self) -> None:

@@ -28,30 +28,10 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
-from softsim.population import Residents
-from softsim.scatter import add_at
 from softsim.slots import SLOT_CLASSES
 from softsim.territory.travel import Travel
 
-__all__ = ["Orchestrator", "unmet_map"]
-
-
-def unmet_map(
-    residents: Residents,
-    resident: np.ndarray,
-    need_type: np.ndarray,
-    weight: np.ndarray,
-    n_communes: int,
-    n_types: int,
-) -> np.ndarray:
-    """Unserved needs by home commune × type × slot class (workers: off-work hours).
-
-    Each need counts with its priority ``weight`` (type × public), as the orchestrator weighs it.
-    """
-    out = np.zeros((n_communes, n_types, 2), np.float32)
-    cell = (residents.home[resident].astype(np.int64) * n_types + need_type) * 2
-    add_at(out.reshape(-1), cell + residents.employed[resident], weight)
-    return out
+__all__ = ["Orchestrator"]
 
 
 def _reach(car_min: Travel | np.ndarray, reach_min: float) -> csr_matrix:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from softsim.config import AGE_BANDS, Config
-from softsim.scatter import add_at
 from softsim.territory import Territory
 
 __all__ = [
@@ -66,18 +65,6 @@ class Residents:
     def n(self) -> int:
         """Number of residents."""
         return len(self.home)
-
-    def book_served(
-        self, served: np.ndarray, wait: np.ndarray, in_person: np.ndarray, travel: np.ndarray
-    ) -> None:
-        """Count served needs, one entry per need.
-
-        ``served`` residents waited ``wait`` weeks; ``in_person`` ones travelled ``travel``.
-        """
-        add_at(self.served, served, 1)
-        add_at(self.wait_weeks_sum, served, wait)
-        add_at(self.served_in_person, in_person, 1)
-        add_at(self.travel_min_sum, in_person, travel)
 
     def nbytes(self) -> int:
         """Memory held by the population arrays."""

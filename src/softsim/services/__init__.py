@@ -4,7 +4,7 @@ from softsim.services.associations import Association, AssociationSector
 from softsim.services.digital import (
     digital_attempts,
     has_broadband,
-    learn_from_mediation,
+    learn_skills,
     roll_out_broadband,
 )
 from softsim.services.fixed import FixedSite
@@ -12,6 +12,7 @@ from softsim.services.mobile import (
     Bus,
     HomeVisits,
     MobileAgent,
+    buses_week_km,
     home_visits,
     plan_bus_stops,
     plan_tours,
@@ -26,10 +27,11 @@ __all__ = [
     "HomeVisits",
     "MobileAgent",
     "PopUpModule",
+    "buses_week_km",
     "digital_attempts",
     "has_broadband",
     "home_visits",
-    "learn_from_mediation",
+    "learn_skills",
     "plan_bus_stops",
     "plan_tours",
     "roll_out_broadband",

@@ -149,7 +149,7 @@ class AssociationSector:
 
     def mission_share(self, years: float, shift: float) -> float:
         """Share m(t) of the volunteer potential that is mission-based after ``years``."""
-        return float(np.clip(self.cfg.mission_share + shift * years, 0.0, 1.0))
+        return min(max(self.cfg.mission_share + shift * years, 0.0), 1.0)
 
     def missioners_total(self) -> int:
         """Mission-based volunteers in all associations."""
@@ -211,12 +211,14 @@ class AssociationSector:
         w = self.weeks_per_year
         self.peak_support = max(self.peak_support, support)
         cut = 1.0 - support / self.peak_support if self.peak_support > 0 else 0.0
-        p_cut = 1.0 - np.exp(-c.cofunding_dependence * cut / w)
+        hazard = c.cofunding_dependence * cut
+        p_cut = 1.0 - np.exp(-hazard / w) if hazard else 0.0  # exp(-0) is 1: no draw then
         hours = 0.0
         for commune in sorted(self.by_commune):
             a = self.by_commune[commune]
-            hours += self._hours(a)
-            cap = self.capacity(a)
+            a_hours = self._hours(a)
+            hours += a_hours
+            cap = int(a_hours * 60.0 / c.minutes_per_contact)  # self.capacity(a)
             a.used_total += a.used
             a.capacity_total += cap
             overloaded = cap > 0 and a.used >= 0.95 * cap

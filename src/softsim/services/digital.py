@@ -13,7 +13,7 @@ __all__ = [
     "exclusion_factor",
     "has_broadband",
     "in_person_share",
-    "learn_from_mediation",
+    "learn_skills",
     "roll_out_broadband",
 ]
 
@@ -113,22 +113,12 @@ def roll_out_broadband(
     return connected * connection_cost
 
 
-def learn_from_mediation(
-    mediated: np.ndarray,
-    resident: np.ndarray,
-    residents: Residents,
-    skill_gain: float,
-    rng: np.random.Generator,
+def learn_skills(
+    low: np.ndarray, residents: Residents, skill_gain: float, rng: np.random.Generator
 ) -> None:
-    """Low-skill residents whose failed attempt was mediated become skilled w.p. ``skill_gain``.
+    """Each of ``low`` (low-skill residents whose need was mediated) learns w.p. ``skill_gain``.
 
-    Args:
-        mediated: Per pending need: served by mediation this week.
-        resident: Per pending need: its resident.
-        residents: The residents (``low_skill`` is updated).
-        skill_gain: Probability of learning.
-        rng: The ``outcomes`` stream.
+    One uniform of the ``outcomes`` stream per entry, in order.
     """
-    low = mediated & residents.low_skill[resident]
-    learn = rng.random(int(low.sum())) < skill_gain
-    residents.low_skill[resident[low][learn]] = False
+    learn = rng.random(len(low)) < skill_gain
+    residents.low_skill[low[learn]] = False

@@ -22,9 +22,17 @@ from mesa.discrete_space import CellAgent
 
 from softsim.territory import Territory
 from softsim.territory.core import VILLAGE
-from softsim.territory.travel import Travel
+from softsim.territory.travel import PairView, Travel
 
-__all__ = ["Bus", "HomeVisits", "MobileAgent", "home_visits", "plan_bus_stops", "plan_tours"]
+__all__ = [
+    "Bus",
+    "HomeVisits",
+    "MobileAgent",
+    "buses_week_km",
+    "home_visits",
+    "plan_bus_stops",
+    "plan_tours",
+]
 
 
 @nb.njit(cache=True)
@@ -154,14 +162,45 @@ class Bus(CellAgent):
         return stops
 
     def week_km(self, road_km: np.ndarray) -> float:
-        """Km driven this week: two stops a day, base → first → second → base."""
-        base = int(self.base.coordinate)
+        """Km driven this week: two stops a day, base → first → second → base.
+
+        ``road_km`` is a matrix or ``Travel.view("km")``.
+        """
+        return buses_week_km([self], road_km)[0]
+
+
+def _tour_days(bus) -> list[list[int]]:
+    """A bus's tours of the week, one a day: base, its two stops, base."""
+    base = int(bus.base.coordinate)
+    return [[base, *bus.stops[i : i + 2], base] for i in range(0, len(bus.stops), 2)]
+
+
+def buses_week_km(buses: list[Bus], road_km) -> list[float]:
+    """Each bus's :meth:`Bus.week_km`, every leg of every tour read in one request.
+
+    ``road_km`` is a matrix or ``Travel.view("km")`` (then exact rows among the few places of
+    the tours, kept from week to week by :meth:`Travel.block`).
+    """
+    tours = [_tour_days(bus) for bus in buses]
+    legs = [(a, b) for days in tours for p in days for a, b in zip(p[:-1], p[1:], strict=True)]
+    if not legs:
+        return [0.0] * len(buses)
+    legs = np.array(legs)
+    if isinstance(road_km, PairView):
+        places, at = np.unique(legs, return_inverse=True)
+        block = road_km.travel.block((road_km.kind,), places)[0]
+        at = at.reshape(legs.shape)
+        values = block[at[:, 0], at[:, 1]].tolist()
+    else:
+        values = np.asarray(road_km[legs[:, 0], legs[:, 1]]).tolist()
+    out, at = [], 0
+    for days in tours:
         km = 0.0
-        for i in range(0, len(self.stops), 2):
-            day = self.stops[i : i + 2]
-            path = [base, *day, base]
-            km += sum(float(road_km[a, b]) for a, b in zip(path[:-1], path[1:], strict=True))
-        return km
+        for p in days:  # summed day by day, leg by leg, as the tour drives them
+            km += sum(values[at : at + len(p) - 1])
+            at += len(p) - 1
+        out.append(km)
+    return out
 
 
 @dataclass(frozen=True)
@@ -211,8 +250,7 @@ def home_visits(
         local[len(request_commune) :],
         np.full(len(agents), minutes_each),
         visit_min,
-        travel.rows("car", places)[:, places],
-        travel.rows("km", places)[:, places],
+        *travel.block(("car", "km"), places),
     )
     legs_from, legs_to = places[legs_from].astype(np.int32), places[legs_to].astype(np.int32)
     visited = np.zeros(n_needs, bool)

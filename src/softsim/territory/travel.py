@@ -300,6 +300,7 @@ class Travel:
     inside: int = -1
     _rows: dict = field(default_factory=dict, repr=False)
     _columns: dict = field(default_factory=dict, repr=False)
+    _block: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -382,6 +383,39 @@ class Travel:
                 where = {s: r for r, s in enumerate(missing.tolist())}
                 return fresh[k][[where[s] for s in sources.tolist()]]
         return np.stack([self._rows[s][k] for s in sources.tolist()])
+
+    def block(self, kinds, places) -> tuple[np.ndarray, ...]:
+        """Exact ``(len(places), len(places))`` values among ``places``, one array per kind.
+
+        The same values as ``rows(kind, places)[:, places]``; the rows asked for are kept in
+        one array (up to :data:`ROW_CACHE`), so a request made every week (the tours among
+        the requests' communes and the bases) costs a few array reads.
+        """
+        places = np.asarray(places, np.int64)
+        c = self._block
+        if not c:
+            c["slot"] = np.full(self.n, -1, np.int64)
+            c["rows"], c["used"] = np.empty((3, 16, self.n), np.float32), 0
+        missing = np.unique(places[c["slot"][places] < 0])
+        if len(missing):
+            if c["used"] + len(missing) > ROW_CACHE:  # start the cache afresh
+                c["slot"][:] = -1
+                c["used"] = 0
+                missing = np.unique(places)
+            fresh = self.graph.rows(missing)
+            if len(missing) > ROW_CACHE:  # too many to keep: answer from the fresh rows
+                at = np.searchsorted(missing, places)
+                return tuple(fresh[KINDS.index(k)][at][:, places] for k in kinds)
+            need = c["used"] + len(missing)
+            if need > c["rows"].shape[1]:  # grow by doubling
+                grown = np.empty((3, min(ROW_CACHE, max(need, 2 * need)), self.n), np.float32)
+                grown[:, : c["used"]] = c["rows"][:, : c["used"]]
+                c["rows"] = grown
+            c["rows"][:, c["used"] : need] = fresh
+            c["slot"][missing] = np.arange(c["used"], need)
+            c["used"] = need
+        at = c["slot"][places]
+        return tuple(c["rows"][KINDS.index(k)][at][:, places] for k in kinds)
 
     def pairs(self, kind: str, i, j) -> np.ndarray:
         """Exact values of pairs ``(i[p], j[p])`` (stored ones read, others from exact rows)."""
