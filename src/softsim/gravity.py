@@ -16,6 +16,7 @@ import numba as nb
 import numpy as np
 
 from softsim.territory import Territory
+from softsim.territory.travel import _pair_values
 
 __all__ = ["gravity_draws", "GRAVITY_CHUNK"]
 
@@ -31,13 +32,10 @@ def _row_values(access_km, origins, car_path, km_path, n, intra_kmh, nocar_kmh, 
     nocar = np.empty((rows, n), np.float32)
     for r in range(rows):
         i = origins[r]
-        access = access_km[i]
-        walk = access / intra_kmh * 60.0
         for j in range(n):
-            car[r, j] = np.float32(walk + car_path[r, j])
-            road_km = access + km_path[r, j]
-            wait = 0.0 if j == i else wait_min
-            nocar[r, j] = np.float32(wait + road_km / nocar_kmh * 60.0)
+            car[r, j], nocar[r, j], _ = _pair_values(access_km[i], j == i, car_path[r, j],
+                                                     km_path[r, j], intra_kmh, nocar_kmh,
+                                                     wait_min)
     return car, nocar
 
 
