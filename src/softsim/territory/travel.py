@@ -94,7 +94,7 @@ class RoadGraph:
                 shape=(self.n, self.n),
             ).tocsr()
             g.sort_indices()
-            self._graphs[which] = (g.indptr.astype(np.int64), g.indices.astype(np.int64),
+            self._graphs[which] = (g.indptr.astype(np.int64), g.indices.astype(np.int32),
                                    g.data.astype(np.float64))
         return self._graphs[which]
 
@@ -138,8 +138,10 @@ class RoadGraph:
 
 @nb.njit(cache=True, nogil=True)
 def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
-    dist[:] = np.inf
-    done[:] = False
+    # a 4-ary heap of (distance, node) with lazy deletion: a node is settled at its first pop
+    for v in range(len(dist)):
+        dist[v] = np.inf
+        done[v] = False
     dist[source] = 0.0
     heap_d[0] = 0.0
     heap_v[0] = source
@@ -153,15 +155,19 @@ def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
             lv = heap_v[size]
             k = 0
             while True:
-                c = 2 * k + 1
+                c = 4 * k + 1
                 if c >= size:
                     break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[k] = heap_d[c]
-                    heap_v[k] = heap_v[c]
-                    k = c
+                best = c
+                bd = heap_d[c]
+                for q in range(c + 1, min(c + 4, size)):
+                    if heap_d[q] < bd:
+                        bd = heap_d[q]
+                        best = q
+                if bd < ld:
+                    heap_d[k] = bd
+                    heap_v[k] = heap_v[best]
+                    k = best
                 else:
                     break
             heap_d[k] = ld
@@ -179,7 +185,7 @@ def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
                 k = size  # push and sift up
                 size += 1
                 while k > 0:
-                    parent = (k - 1) >> 1
+                    parent = (k - 1) >> 2
                     if heap_d[parent] > nd:
                         heap_d[k] = heap_d[parent]
                         heap_v[k] = heap_v[parent]
@@ -197,7 +203,7 @@ def _dijkstra_parallel(ptr, idx, w, sources, limit):
     for r in nb.prange(len(sources)):
         done = np.zeros(n, np.bool_)
         heap_d = np.empty(len(idx) + 1)
-        heap_v = np.empty(len(idx) + 1, np.int64)
+        heap_v = np.empty(len(idx) + 1, np.int32)
         _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
     return out
 
@@ -208,7 +214,7 @@ def _dijkstra_serial(ptr, idx, w, sources, limit):
     out = np.empty((len(sources), n))
     done = np.zeros(n, np.bool_)
     heap_d = np.empty(len(idx) + 1)
-    heap_v = np.empty(len(idx) + 1, np.int64)
+    heap_v = np.empty(len(idx) + 1, np.int32)
     for r in range(len(sources)):
         _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
     return out
