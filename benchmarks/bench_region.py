@@ -8,6 +8,11 @@ process, the parts of a run: building the territory, its sparse travel times, th
 residents' commute and shopping draws read exact rows of every commune), the weekly loop and
 ``collect``.
 
+With ``--setup`` it only times, in this process, the fixed parts this benchmark's région pays
+before its first week: the sparse travel times and the residents (their commute and shopping
+gravity draws over every pair of communes), in CPU and wall seconds; with ``PYTHONPATH=DIR/src``
+it times another checkout the same way (run both in turn for a paired comparison).
+
 Goal (issue #15): a région of >= 4,000 communes and ~6 M residents x 312 weeks in <= 2 minutes
 and <= 3 GB on 2 cores.
 
@@ -15,6 +20,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_region.py [--territory reg:75] [--scenario hard]
         [--years 6] [--scale 1] [--no-figures] [--phases]
+    PYTHONPATH=OTHER/src .venv/bin/python benchmarks/bench_region.py --setup
 """
 
 from __future__ import annotations
@@ -82,6 +88,30 @@ def phases(args: argparse.Namespace) -> dict[str, float]:
     return out
 
 
+def setup(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
+    """CPU and wall seconds of the sparse travel times and of the residents, in this process."""
+    import numpy as np
+
+    from softsim.config import load_config
+    from softsim.population import build_residents
+    from softsim.rng import SeedTree
+    from softsim.territory import build_territory
+    from softsim.territory.travel import travel_cutoff
+
+    cfg = load_config(args.scenario, [f"territory.spec={args.territory}",
+                                      f"population.scale={args.scale}"])
+    t = build_territory(cfg.territory, cfg.travel, SeedTree(1))
+    out = {}
+    clock = (time.process_time(), time.perf_counter())
+    t.travel(travel_cutoff(cfg), max(cfg.travel.nocar_speed_kmh, cfg.transport.tad_speed_kmh))
+    now = (time.process_time(), time.perf_counter())
+    out["travel"], clock = (now[0] - clock[0], now[1] - clock[1]), now
+    build_residents(t, cfg, np.random.default_rng(7))
+    now = (time.process_time(), time.perf_counter())
+    out["residents"] = (now[0] - clock[0], now[1] - clock[1])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,7 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--phases", action="store_true", help="also time the parts in-process")
+    parser.add_argument("--setup", action="store_true",
+                        help="only time the travel times and the residents in-process")
     args = parser.parse_args(argv)
+    if args.setup:
+        import softsim
+
+        print(f"{args.territory} ({Path(softsim.__file__).parent}), load average "
+              f"{os.getloadavg()[0]:.2f}")
+        for name, (cpu, wall) in setup(args).items():
+            print(f"  {name:<10} CPU {cpu:6.2f} s, wall {wall:6.2f} s")
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+        return 0
     load = os.getloadavg()[0]
     r = run_command(args)
     print(f"{r['cmd']}")

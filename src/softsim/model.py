@@ -34,7 +34,6 @@ from softsim.priority_order import descending
 from softsim.providers import week_providers
 from softsim.reception import Reception
 from softsim.rng import SeedTree
-from softsim.scatter import add_at
 from softsim.schedule import SCHEDULE, Phase, plan
 from softsim.service_types import ServiceTypes
 from softsim.services import (

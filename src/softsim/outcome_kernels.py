@@ -11,7 +11,7 @@ Each pass scans the pool once without branches (every row is written, a count sa
 stay: the served, contacts and expired needs fall at random in the pool, so branches on them
 are mispredicted), then runs one tight loop per resident array (the random reads and writes of
 a tight loop overlap in memory). The numbers are those of the numpy passes they replace, bit
-for bit: every scatter-add runs in need order (the order of :func:`softsim.scatter.add_at`),
+for bit: every scatter-add runs in need order (as ``numpy.add.at`` does),
 values are cast to the target's dtype before they are added, and the float sums of the week's
 counters stay numpy sums over arrays in the same order (``tests/test_outcome_kernels.py``
 checks each pass against a numpy reference, ``tests/test_golden.py`` the whole runs). No

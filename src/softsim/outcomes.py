@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 import pandas as pd
 
@@ -50,26 +51,41 @@ class Outcomes:
     territory: Territory
 
 
-def _group_row(res: Residents, sel: np.ndarray, fulfil_all: np.ndarray) -> dict:
-    latent = int(res.latent[sel].sum())
-    ntu = int(res.not_taken_up[sel].sum())
-    served = int(res.served[sel].sum())
-    abandoned = int(res.abandoned[sel].sum())
-    rest = ~sel
+@nb.njit(cache=True, nogil=True)
+def _counts_in(sel, latent, not_taken_up, served, abandoned, served_in_person):
+    """Residents and integer counts of the selected residents, in one pass."""
+    out = np.zeros(6, np.int64)
+    for i in range(len(sel)):
+        if sel[i]:
+            out[0] += 1
+            out[1] += latent[i]
+            out[2] += not_taken_up[i]
+            out[3] += served[i]
+            out[4] += abandoned[i]
+            out[5] += served_in_person[i]
+    return out
+
+
+def _group_row(res: Residents, sel: np.ndarray, fulfil_all: np.ndarray, totals) -> dict:
+    # integer counts in one pass; the rest's are the totals less the group's (exact)
+    n_sel, latent, ntu, served, abandoned, in_person = (
+        int(v) for v in _counts_in(sel, res.latent, res.not_taken_up, res.served,
+                                   res.abandoned, res.served_in_person)
+    )
     cov = m.ratio(served, latent)
-    cov_rest = m.ratio(res.served[rest].sum(), res.latent[rest].sum())
+    cov_rest = m.ratio(totals["served"] - served, totals["latent"] - latent)
     has = sel & (res.latent > 0)
     return {
-        "residents": int(sel.sum()),
+        "residents": n_sel,
         "latent": latent,
         "served": served,
         "coverage_latent": cov,
         "coverage_expressed": m.ratio(served, latent - ntu),
         "non_take_up": m.ratio(ntu, latent),
         "abandonment": m.ratio(abandoned, latent - ntu),
-        "mean_travel_min": m.ratio(res.travel_min_sum[sel].sum(), res.served_in_person[sel].sum()),
+        "mean_travel_min": m.ratio(res.travel_min_sum[sel].sum(), in_person),
         "mean_fulfilment": float(fulfil_all[has].mean()) if has.any() else float("nan"),
-        "gap_vs_rest": cov - cov_rest if rest.any() else float("nan"),
+        "gap_vs_rest": cov - cov_rest if n_sel < res.n else float("nan"),
     }
 
 
@@ -177,7 +193,7 @@ def collect(model) -> Outcomes:
     }
 
     masks = group_masks(res, t)
-    group_rows = {g: _group_row(res, masks[g], fulfil_all) for g in GROUPS}
+    group_rows = {g: _group_row(res, masks[g], fulfil_all, counts) for g in GROUPS}
     groups_df = pd.DataFrame([{"group": g, **row} for g, row in group_rows.items()])
 
     ts = pd.DataFrame({"week": np.arange(weeks, dtype=np.int32), **series})
@@ -194,6 +210,7 @@ def collect(model) -> Outcomes:
     served_c = per_commune(res.served)
     ntu_c = per_commune(res.not_taken_up)
     residents_c = np.bincount(res.home, minlength=n_c)
+    in_person_c = per_commune(res.served_in_person)
     communes = pd.DataFrame(
         {
             "code": t.code.astype(str),
@@ -212,9 +229,9 @@ def collect(model) -> Outcomes:
             "non_take_up": np.divide(ntu_c, latent_c, out=np.full(n_c, np.nan), where=latent_c > 0),
             "mean_travel_min": np.divide(
                 per_commune(res.travel_min_sum),
-                per_commune(res.served_in_person),
+                in_person_c,
                 out=np.full(n_c, np.nan),
-                where=per_commune(res.served_in_person) > 0,
+                where=in_person_c > 0,
             ),
             "sites": np.bincount(sa.commune[sa.commune < n_c], minlength=n_c).astype(np.int64),
             "mobile_bases": np.bincount(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from softsim.config import AGE_BANDS, Config
+from softsim.gravity import gravity_draws
 from softsim.territory import Territory
 
 __all__ = [
@@ -71,47 +72,6 @@ class Residents:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
-GRAVITY_CHUNK = 256
-"""Origin communes whose exact travel rows are held at once by the gravity draws."""
-
-
-def _gravity_draws(territory: Territory, draws: list, rng: np.random.Generator) -> list:
-    """Per resident of each draw, a destination commune drawn by gravity.
-
-    Each draw is ``(origin, kind, mass, decay_min)``: P(j | i) ∝ mass_j · exp(-t_ij / decay),
-    ``t`` by car (kind 0) or without a car (kind 1).
-
-    Every destination counts, however far: the exact rows are computed by chunks of origin
-    communes (never the whole n × n at once). Uniforms are drawn first, one array per draw in
-    list order.
-    """
-    us = [rng.random(len(origin)) for origin, *_ in draws]
-    outs = [np.empty(len(origin), dtype=np.int32) for origin, *_ in draws]
-    groups = []
-    for origin, *_ in draws:
-        order = np.argsort(origin, kind="stable")
-        groups.append((order, np.searchsorted(origin[order], np.arange(territory.n + 1))))
-    for lo in range(0, territory.n, GRAVITY_CHUNK):
-        src = np.arange(lo, min(territory.n, lo + GRAVITY_CHUNK))
-        if all(bounds[src[-1] + 1] == bounds[lo] for _, bounds in groups):
-            continue
-        rows = territory.graph.rows(src)
-        for (_, kind, mass, decay_min), (order, bounds), u, out in zip(
-            draws, groups, us, outs, strict=True
-        ):
-            if bounds[src[-1] + 1] == bounds[lo]:
-                continue
-            weights = mass[None, :] * np.exp(-rows[kind][:, : territory.n] / decay_min)
-            cum = np.cumsum(weights, axis=1)
-            cum /= cum[:, -1:]
-            for r, i in enumerate(src.tolist()):
-                sel = order[bounds[i] : bounds[i + 1]]
-                if len(sel):
-                    out[sel] = np.minimum(np.searchsorted(cum[r], u[sel], side="right"),
-                                          len(mass) - 1)
-    return outs
-
-
 def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator) -> Residents:
     """Draw the residents of a territory (one per inhabitant × ``population.scale``).
 
@@ -140,7 +100,7 @@ def build_residents(territory: Territory, cfg: Config, rng: np.random.Generator)
     shop = np.empty(n, dtype=np.int32)
     shop_mass = mass**1.5  # larger communes have more shops, more than in proportion
     by_car = [np.flatnonzero(car == has_car) for has_car in (True, False)]
-    work[w], shop[by_car[0]], shop[by_car[1]] = _gravity_draws(
+    work[w], shop[by_car[0]], shop[by_car[1]] = gravity_draws(
         territory,
         [
             (home[w], 0, mass, pc.commute_decay_min),

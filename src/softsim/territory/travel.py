@@ -94,7 +94,7 @@ class RoadGraph:
                 shape=(self.n, self.n),
             ).tocsr()
             g.sort_indices()
-            self._graphs[which] = (g.indptr.astype(np.int64), g.indices.astype(np.int64),
+            self._graphs[which] = (g.indptr.astype(np.int64), g.indices.astype(np.int32),
                                    g.data.astype(np.float64))
         return self._graphs[which]
 
@@ -138,8 +138,10 @@ class RoadGraph:
 
 @nb.njit(cache=True, nogil=True)
 def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
-    dist[:] = np.inf
-    done[:] = False
+    # a 4-ary heap of (distance, node) with lazy deletion: a node is settled at its first pop
+    for v in range(len(dist)):
+        dist[v] = np.inf
+        done[v] = False
     dist[source] = 0.0
     heap_d[0] = 0.0
     heap_v[0] = source
@@ -153,15 +155,19 @@ def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
             lv = heap_v[size]
             k = 0
             while True:
-                c = 2 * k + 1
+                c = 4 * k + 1
                 if c >= size:
                     break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[k] = heap_d[c]
-                    heap_v[k] = heap_v[c]
-                    k = c
+                best = c
+                bd = heap_d[c]
+                for q in range(c + 1, min(c + 4, size)):
+                    if heap_d[q] < bd:
+                        bd = heap_d[q]
+                        best = q
+                if bd < ld:
+                    heap_d[k] = bd
+                    heap_v[k] = heap_v[best]
+                    k = best
                 else:
                     break
             heap_d[k] = ld
@@ -179,7 +185,7 @@ def _dijkstra_one(ptr, idx, w, source, limit, dist, done, heap_d, heap_v):
                 k = size  # push and sift up
                 size += 1
                 while k > 0:
-                    parent = (k - 1) >> 1
+                    parent = (k - 1) >> 2
                     if heap_d[parent] > nd:
                         heap_d[k] = heap_d[parent]
                         heap_v[k] = heap_v[parent]
@@ -197,7 +203,7 @@ def _dijkstra_parallel(ptr, idx, w, sources, limit):
     for r in nb.prange(len(sources)):
         done = np.zeros(n, np.bool_)
         heap_d = np.empty(len(idx) + 1)
-        heap_v = np.empty(len(idx) + 1, np.int64)
+        heap_v = np.empty(len(idx) + 1, np.int32)
         _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
     return out
 
@@ -208,7 +214,7 @@ def _dijkstra_serial(ptr, idx, w, sources, limit):
     out = np.empty((len(sources), n))
     done = np.zeros(n, np.bool_)
     heap_d = np.empty(len(idx) + 1)
-    heap_v = np.empty(len(idx) + 1, np.int64)
+    heap_v = np.empty(len(idx) + 1, np.int32)
     for r in range(len(sources)):
         _dijkstra_one(ptr, idx, w, sources[r], limit, out[r], done, heap_d, heap_v)
     return out
@@ -222,6 +228,51 @@ def _dijkstra_many(ptr, idx, w, sources, limit):
     """Shortest paths from each source (rows), ``inf`` beyond ``limit``."""
     many = _dijkstra_parallel if len(sources) >= PARALLEL_FROM else _dijkstra_serial
     return many(ptr, idx, w, sources, limit)
+
+
+@nb.njit(cache=True, nogil=True)
+def _pair_values(access, j_is_origin, car_path, km_path, intra_kmh, nocar_kmh, wait_min):
+    road_km = access + km_path
+    car = access / intra_kmh * 60.0 + car_path
+    wait = 0.0 if j_is_origin else wait_min
+    nocar = wait + road_km / nocar_kmh * 60.0
+    return np.float32(car), np.float32(nocar), np.float32(road_km)
+
+
+@nb.njit(cache=True, nogil=True)
+def _kept_pairs(access_km, origins, car_path, km_path, intra_kmh, nocar_kmh, wait_min,
+                cutoff, reach):
+    """The pairs :meth:`Travel.build` keeps from the rows of ``origins``, in row order.
+
+    The values of :meth:`RoadGraph.values` (same operations, same order), computed only for
+    the kept pairs: within ``cutoff`` car minutes or ``reach`` km (float32 comparisons, as
+    numpy makes them), and each origin itself. Returns the count per row, the neighbours and
+    the ``(3, kept)`` values.
+    """
+    rows, n = car_path.shape
+    counts = np.zeros(rows, np.int64)
+    for r in range(rows):
+        i = origins[r]
+        for j in range(n):
+            car, _, km = _pair_values(access_km[i], j == i, car_path[r, j], km_path[r, j],
+                                      intra_kmh, nocar_kmh, wait_min)
+            if car <= cutoff or km <= reach or j == i:
+                counts[r] += 1
+    idx = np.empty(counts.sum(), np.int32)
+    values = np.empty((3, counts.sum()), np.float32)
+    p = 0
+    for r in range(rows):
+        i = origins[r]
+        for j in range(n):
+            car, nocar, km = _pair_values(access_km[i], j == i, car_path[r, j], km_path[r, j],
+                                          intra_kmh, nocar_kmh, wait_min)
+            if car <= cutoff or km <= reach or j == i:
+                idx[p] = j
+                values[0, p] = car
+                values[1, p] = nocar
+                values[2, p] = km
+                p += 1
+    return counts, idx, values
 
 
 @nb.njit(cache=True, nogil=True)
@@ -320,14 +371,14 @@ class Travel:
         idx_parts, val_parts = [], []
         for lo in range(0, n, CHUNK):
             s = np.arange(lo, min(n, lo + CHUNK))
-            car_path, km_path = graph.paths(s, limit_min, limit_km)
-            car, nocar, km = graph.values(s, car_path, km_path)
-            keep = (car <= cutoff_min) | (km <= reach_km)
-            keep[np.arange(len(s)), s] = True
-            r, c = np.nonzero(keep)
-            ptr[lo + 1 : lo + len(s) + 1] = np.bincount(r, minlength=len(s))
-            idx_parts.append(c.astype(np.int32))
-            val_parts.append(np.stack([car[r, c], nocar[r, c], km[r, c]]))
+            counts, idx, vals = _kept_pairs(
+                graph.access_km, s, *graph.paths(s, limit_min, limit_km),
+                float(graph.intra_speed_kmh), float(graph.nocar_speed_kmh),
+                float(graph.nocar_wait_min), np.float32(cutoff_min), np.float32(reach_km),
+            )
+            ptr[lo + 1 : lo + len(s) + 1] = counts
+            idx_parts.append(idx)
+            val_parts.append(vals)
         np.cumsum(ptr, out=ptr)
         values = np.concatenate(val_parts, axis=1) if val_parts else np.zeros((3, 0), np.float32)
         if not np.isfinite(values).all():  # the limits above guarantee it
