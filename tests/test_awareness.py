@@ -18,7 +18,14 @@ from softsim.information import Awareness
 
 def residents(home, bits):
     home = np.asarray(home, np.int32)
-    return SimpleNamespace(n=len(home), home=home, awareness=np.asarray(bits, np.uint16))
+    n = len(home)
+    return SimpleNamespace(n=n, home=home, awareness=np.asarray(bits, np.uint16),
+                           latent=np.zeros(n, np.uint16), not_taken_up=np.zeros(n, np.uint16))
+
+
+def refresh(aw, resident, week, spending):
+    """Bring ``resident`` (each with a need of type 0) up to ``week`` through the model's call."""
+    aw.express(resident, np.zeros(len(resident), np.int8), week, spending)
 
 
 def recount(res, n_communes, n_types):
@@ -49,7 +56,7 @@ def test_awareness_is_stationary_at_the_configured_level_without_spending():
     aw = Awareness(cfg, res, a.tolist(), n_communes, np.random.default_rng(8), 52)
     for week in range(1, 201):
         who = np.flatnonzero(rng.random(n) < 0.2).astype(np.int32)
-        aw.refresh(who, week, 0.0)
+        refresh(aw, who, week, 0.0)
         aw.orient(who)  # orientation 0: a no-op
     assert np.array_equal(aw.aware_count, recount(res, n_communes, 3))
     share = aw.share_aware()
@@ -78,7 +85,7 @@ def test_awareness_refresh_is_the_exact_two_state_transition():
     for seed in range(n_seeds):
         res = residents([0] * 10, bits)
         aw = Awareness(cfg, res, a.tolist(), 1, np.random.default_rng(seed), 52)
-        aw.refresh(np.array([0], np.int32), dt, spending)
+        refresh(aw, np.array([0], np.int32), dt, spending)
         aware += [(res.awareness[0] >> k) & 1 for k in range(2)]
         assert aw.updated[0] == dt
         assert np.array_equal(aw.aware_count, recount(res, 1, 2))
@@ -94,10 +101,10 @@ def test_no_refresh_twice_in_a_week():
     res = residents([0] * 10, [0] * 10)
     cfg = InformationConfig(learn_per_euro=1.0, forget_per_year=52.0)
     aw = Awareness(cfg, res, [0.5], 1, np.random.default_rng(0), 52)
-    aw.refresh(np.array([0], np.int32), 3, 100.0)
+    refresh(aw, np.array([0], np.int32), 3, 100.0)
     state = res.awareness.copy()
     for _ in range(20):  # a second need the same week does not advance the chain again
-        aw.refresh(np.array([0], np.int32), 3, 100.0)
+        refresh(aw, np.array([0], np.int32), 3, 100.0)
         assert np.array_equal(res.awareness, state)
 
 

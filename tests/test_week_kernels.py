@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import softsim.threads
-from softsim.awareness_kernels import express, refresh_in_order
+from softsim.awareness_kernels import express
 from softsim.services.digital_kernels import attempts
 from softsim.transport_kernels import own_modes, share_rides
 
@@ -92,26 +92,6 @@ def test_express_as_reference(compilation, active):
         for got, want in zip(mine, ref, strict=True):
             np.testing.assert_array_equal(got, want)
     assert mine[4].sum() > 0 and mine[3].sum() > mine[4].sum()
-
-
-def test_refresh_in_order_as_reference():
-    rng = np.random.default_rng(5)
-    home, awareness, per_commune, aware_count = _population(rng)
-    n, n_types = len(home), aware_count.shape[1]
-    configured = rng.uniform(0.2, 0.95, n_types)
-    ambient = 0.01 * configured / (1 - configured)
-    mine = [awareness.copy(), np.zeros(n, np.int32), aware_count.copy()]
-    ref = [a.copy() for a in mine]
-    for week in (3, 4, 30):
-        resident = rng.integers(0, n, 500).astype(np.int32)
-        u = rng.random((len(resident), n_types))
-        refresh_in_order(resident, week, mine[0], mine[1], home, mine[2], per_commune, ambient,
-                         configured, 0.001, 0.01, u)
-        _reference_express(resident, np.zeros(len(resident), np.int8), True, week, ref[0],
-                           ref[1], home, ref[2], per_commune, ambient, configured, 0.001, 0.01,
-                           u, np.zeros(n, np.int64), np.zeros(n, np.int64))
-        for got, want in zip(mine, ref, strict=True):
-            np.testing.assert_array_equal(got, want)
 
 
 def test_attempts_as_numpy(compilation):

@@ -1,8 +1,8 @@
 """Compiled kernels of :mod:`softsim.information`: the awareness chain, need by need.
 
 :func:`advance` is the exact two-state transition of one resident over the weeks since the last
-update. :func:`refresh_in_order` applies it to the needs in their order; :func:`express` does the
-same work and also tallies the week's latent and not-taken-up needs. Residents of different
+update. :func:`express` applies it to the week's needs and tallies their latent and
+not-taken-up counts. Residents of different
 home communes never touch the same counts (a resident's awareness and the aware counts of the
 home commune), so :func:`express` takes the needs commune by commune — each commune's needs in
 their original order — in parallel on large weeks (:mod:`softsim.threads`); its result is that
@@ -16,7 +16,7 @@ import numpy as np
 
 from softsim.threads import parallel
 
-__all__ = ["advance", "express", "group_by_commune", "refresh_in_order"]
+__all__ = ["advance", "express", "group_by_commune"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -71,16 +71,6 @@ def advance(j, r, week, awareness, updated, home, aware_count, per_commune, ambi
             fresh[c, k] = False
         new |= b << k
     awareness[r] = new
-
-
-@nb.njit(cache=True, nogil=True)
-def refresh_in_order(resident, week, awareness, updated, home, aware_count, per_commune,
-                     ambient, configured, learn, mu, u):
-    """:func:`advance` every need's resident, in the needs' order."""
-    fresh, total_ck, pi_ck = rates(aware_count.shape[0], aware_count.shape[1])
-    for j in range(len(resident)):
-        advance(j, resident[j], week, awareness, updated, home, aware_count, per_commune,
-                ambient, configured, learn, mu, u, fresh, total_ck, pi_ck)
 
 
 @nb.njit(cache=True, nogil=True)

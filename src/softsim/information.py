@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from softsim.awareness_kernels import express, refresh_in_order
+from softsim.awareness_kernels import express
 from softsim.config import InformationConfig
 from softsim.population import Residents
 
@@ -82,33 +82,13 @@ class Awareness:
             cfg.learn_per_euro > 0 and cfg.spending_per_1000_per_week > 0
         )
 
-    def refresh(self, resident: np.ndarray, week: int, spending_per_1000: float) -> None:
-        """Advance the awareness of the residents with a need now to ``week``."""
-        if not self.active or len(resident) == 0:
-            return
-        u = self.rng.random((len(resident), self.n_types))
-        refresh_in_order(
-            resident,
-            week,
-            self.res.awareness,
-            self.updated,
-            self.res.home,
-            self.aware_count,
-            self.per_commune,
-            self.ambient,
-            self.configured,
-            self.cfg.learn_per_euro * spending_per_1000,
-            self.forget_per_week,
-            u,
-        )
-
     def express(self, resident: np.ndarray, type_: np.ndarray, week: int,
                 spending_per_1000: float) -> np.ndarray:
-        """:meth:`refresh`, then which needs are expressed (their resident knows the type).
+        """Which needs are expressed, the awareness of their residents advanced to ``week``.
 
-        Also adds each need to its resident's ``latent`` count and each unexpressed one to
-        ``not_taken_up``. The same draws and the same results as :meth:`refresh` followed by
-        those tallies; on large weeks the work runs in parallel, commune by commune.
+        A need is expressed when its resident knows its type. Also adds each need to its
+        resident's ``latent`` count and each unexpressed one to ``not_taken_up``. On large weeks
+        the work runs in parallel, commune by commune (the same numbers as in the needs' order).
 
         Args:
             resident: Resident of each need.
