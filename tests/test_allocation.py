@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reference_greedy import DIGITAL, EVENING, NONE, SATURDAY, WEEKDAY, reference_allocate
 from softsim.allocation import DIGITAL as K_DIGITAL
 from softsim.allocation import NONE as K_NONE
-from softsim.allocation import allocate
+from softsim.allocation import WeekTables, allocate
 from softsim.slots import slot_mask
 
 # Every time, tolerance, reach, break and effort below is a multiple of 1/4 below 256 (or
@@ -504,11 +504,12 @@ def test_the_week_table_follows_the_sites():
                  site_reach=np.full(3, np.inf, np.float32), type_ptr=np.array([0, 3]),
                  type_sites=np.arange(3, dtype=np.int32), tolerance=np.array([40.0], np.float32),
                  dependent_factor=0.5, digital_effort=10.0, work_break_min=5.0)
+    kept = WeekTables()  # one run's tables, reused week after week
     for communes, sorted_lists in (([0, 1, 2], True), ([0, 1, 2], False), ([5, 1, 9], True),
                                    ([5, 1, 9], False), ([0, 1, 2], False), ([0, 1, 2], True)):
         site_commune = np.array(communes, np.int32)
         got = allocate(**needs, minutes=lists, site_commune=site_commune,
-                       remaining=np.full(3, 60, np.int64), lists=sorted_lists)
+                       remaining=np.full(3, 60, np.int64), lists=sorted_lists, tables=kept)
         fresh = allocate(**needs, minutes=dense, site_commune=site_commune,
                          remaining=np.full(3, 60, np.int64), lists=False)
         for a, b in zip(got, fresh, strict=True):

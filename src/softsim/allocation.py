@@ -37,7 +37,7 @@ import numpy as np
 from softsim.slots import SLOT_OFF_WORK
 from softsim.territory.travel import Travel, site_columns
 
-__all__ = ["DIGITAL", "NONE", "allocate"]
+__all__ = ["DIGITAL", "NONE", "WeekTables", "allocate"]
 
 NONE = -1
 DIGITAL = -2
@@ -324,14 +324,15 @@ def _allocate_lists(
     return choice, anchor, travel
 
 
-class _WeekTables:
-    """The last week's table of minutes to the sites and its option lists.
+class WeekTables:
+    """A run's last week's table of minutes to the sites and its option lists.
 
-    They are kept while the sites, their types and the tolerances stay. Built from the travel
-    lists (:func:`~softsim.territory.travel.site_columns`, then :func:`_option_lists` when
-    first asked for); a run's travel lists are never changed in place, so the same lists,
-    sites and tolerances give the same tables. Stacked dense matrices (tests) are converted
-    every call.
+    One per model (never shared: a process may step several models, e.g. the page's sessions
+    in threads). They are kept while the sites, their types and the tolerances stay. Built
+    from the travel lists (:func:`~softsim.territory.travel.site_columns`, then
+    :func:`_option_lists` when first asked for); a run's travel lists are never changed in
+    place, so the same lists, sites and tolerances give the same tables. Stacked dense
+    matrices (tests) are converted every call.
     """
 
     def __init__(self) -> None:
@@ -362,8 +363,6 @@ class _WeekTables:
         return self.lists
 
 
-_week_tables = _WeekTables()
-
 SCAN_MAX_SITES = 8
 """Up to this many entries per type list on average, the kernel scans every site: sorted
 lists pay off only when types have many sites (both give the same result)."""
@@ -390,6 +389,7 @@ def allocate(
     digital_effort: float,
     work_break_min: float,
     lists: bool | None = None,
+    tables: WeekTables | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allocate needs to options in the given priority order.
 
@@ -422,6 +422,8 @@ def allocate(
         lists: Read each commune's options from sorted lists (``True``) or scan every site
             of the type (``False``); ``None``: lists when types have more than
             :data:`SCAN_MAX_SITES` sites on average. The result is the same.
+        tables: The run's :class:`WeekTables`, kept from week to week; ``None``: built for
+            this call only.
 
     Returns:
         ``(choice, anchor, travel)`` per need: site index, ``DIGITAL`` or ``NONE``; the commune
@@ -435,7 +437,8 @@ def allocate(
     n_lists = len(type_ptr) - 1
     use_lists = len(option_site) > SCAN_MAX_SITES * max(n_lists, 1) if lists is None else lists
     site_off_work = (np.asarray(site_slots) & SLOT_OFF_WORK) != 0
-    tables = _week_tables.get(
+    kept = WeekTables() if tables is None else tables
+    tables = kept.get(
         minutes,
         np.asarray(site_commune, np.int64),
         site_off_work,
@@ -461,7 +464,7 @@ def allocate(
     factors = (dependent_factor, np.float32(digital_effort), np.float32(work_break_min))
     if use_lists:
         return _allocate_lists(
-            rows, _week_tables.table.shape[1], *tables, remaining, type_ptr, option_site,
+            rows, kept.table.shape[1], *tables, remaining, type_ptr, option_site,
             option_reach, tolerance, *factors,
         )
     return _allocate_scan(

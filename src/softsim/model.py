@@ -14,7 +14,7 @@ import numpy as np
 
 from softsim import mesa_loader  # first: it imports Mesa without its call-stack walk
 from softsim.accessibility import accessibility_weight
-from softsim.allocation import NONE, allocate
+from softsim.allocation import NONE, WeekTables, allocate
 from softsim.border import border_providers
 from softsim.budget import Budget
 from softsim.co2cap import Co2Cap, cap_bus_km
@@ -171,6 +171,7 @@ class SoftTerritory(mesa.Model):
         )
 
         self.pool = NeedPool.empty()
+        self._allocation_tables = WeekTables()  # the week's site table, kept while sites stay
         self._rng_needs = seeds.generator("needs")
         self._rng_digital = seeds.generator("digital")
         self._rng_digital_exclusion = seeds.generator("digital_exclusion")
@@ -376,6 +377,7 @@ class SoftTerritory(mesa.Model):
             dependent_factor=cfg.residents.dependent_tolerance_factor,
             digital_effort=cfg.digital.effort_min,
             work_break_min=cfg.residents.work_break_min,
+            tables=self._allocation_tables,
         )
 
     def phase_mobile(self) -> None:
