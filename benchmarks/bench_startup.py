@@ -29,10 +29,17 @@ mostly mesa and the model), ``import softsim.report`` (pandas and the outcomes' 
 mostly matplotlib), and saving the five figures of a Creuse run, already built, with
 ``softsim.store.write_figure``. Small pieces, alternated, so that a change shows under load.
 
+``--floor`` measures what any run of this design pays before it simulates anything, in fresh
+interpreters, each step adding to the one before: the interpreter alone; the compute stack
+(numpy, numba, scipy.sparse, pydantic); Mesa (with pandas, scipy.spatial and networkx, which it
+imports); numba's one-time set-up, the first time a compiled kernel is loaded from the on-disk
+cache (one small softsim kernel); pyplot. The last line is the floor of a run with figures.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_startup.py [--repeat N] [--against DIR/src --pairs N]
     .venv/bin/python benchmarks/bench_startup.py --pieces [--against DIR/src --pairs N]
+    .venv/bin/python benchmarks/bench_startup.py --floor [--repeat N]
 """
 
 from __future__ import annotations
@@ -159,6 +166,29 @@ def _pieces() -> None:
     print(json.dumps(seconds))
 
 
+FLOOR = (
+    ("interpreter", "pass"),
+    ("+ numpy, numba, scipy.sparse, pydantic", "import numpy, numba, scipy.sparse, pydantic"),
+    ("+ mesa (pandas, networkx, scipy.spatial)", "from softsim.mesa_loader import mesa"),
+    ("+ numba's first cached kernel load",
+     "import numpy as np; from softsim.awareness_kernels import group_by_commune; "
+     "group_by_commune(np.zeros(4, np.int64), np.zeros(4, np.int64), 2)"),
+    ("+ pyplot", "from softsim.pyplot_loader import import_pyplot; import_pyplot()"),
+)
+
+
+def measure_floor(src: str | None) -> dict[str, float]:
+    """Wall and CPU seconds of fresh interpreters, each importing more (see :data:`FLOOR`)."""
+    python, env = _python(src)
+    out: dict[str, float] = {}
+    code = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, line in FLOOR:
+            code.append(line)
+            out[name], out[f"{name} (CPU)"], _ = _timed([*python, "-c", "; ".join(code)], env, tmp)
+    return out
+
+
 def _python(src: str | None) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if src:
@@ -215,12 +245,13 @@ def measure_pieces(src: str | None) -> dict[str, float]:
 
 
 def _table(rows: dict[str, list[float]], other: dict[str, list[float]] | None) -> None:
-    header = f"{'part':<30}{'this (s)':>10}"
+    width = max(30, *(len(name) + 2 for name in rows))
+    header = f"{'part':<{width}}{'this (s)':>10}"
     if other is not None:
         header += f"{'other (s)':>11}{'this/other':>12}{'  min–max':>14}"
     print(header)
     for name, values in rows.items():
-        line = f"{name:<30}{statistics.median(values):>10.3f}"
+        line = f"{name:<{width}}{statistics.median(values):>10.3f}"
         if other is not None:
             ratios = [a / b for a, b in zip(values, other[name], strict=True) if b > 0]
             line += f"{statistics.median(other[name]):>11.3f}"
@@ -237,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pieces", action="store_true",
                         help="only the CPU seconds of three pieces: the model's imports, the "
                              "figure code's imports, saving the five figures")
+    parser.add_argument("--floor", action="store_true",
+                        help="only what any run pays before simulating: the imports and "
+                             "numba's first kernel load, step by step")
     parser.add_argument("--repeat", type=int, default=3, help="fresh measurements (default 3)")
     parser.add_argument("--against", help="another checkout's src/ to time side by side")
     parser.add_argument("--pairs", type=int, default=3, help="pairs for --against (default 3)")
@@ -247,11 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.pieces_child:
         _pieces()
         return 0
-    what = "CPU seconds of the pieces" if args.pieces else "whole processes and their parts"
+    what = ("CPU seconds of the pieces" if args.pieces else
+            "fresh interpreters, each step adding to the one before" if args.floor else
+            "whole processes and their parts")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"{what}, seconds (median)")
     n = args.pairs if args.against else args.repeat
-    measure = measure_pieces if args.pieces else measure_all
+    measure = measure_pieces if args.pieces else measure_floor if args.floor else measure_all
     measure(None)  # warm-up: numba's cache, the OS file cache
     if args.against:
         measure(args.against)
@@ -266,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.pieces:
         _table({f"{k} (CPU)": mine[k] for k in PIECES},
                {f"{k} (CPU)": theirs[k] for k in PIECES} if theirs is not None else None)
+        return 0
+    if args.floor:
+        _table(mine, theirs)
+        print(f"\nthe floor of a run with figures: {statistics.median(mine[FLOOR[-1][0]]):.2f} s "
+              f"(goal of the whole process ≤ {GOAL_S:.0f} s)")
         return 0
     rows = {k: mine[k] for k in ("python -c pass", "softsim --help", "run, figures",
                                  "run, --no-figures", "run, figures (CPU)",
