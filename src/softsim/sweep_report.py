@@ -259,7 +259,8 @@ def _territory_map(d: pd.DataFrame, scenario: str, reference: str):
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(sc, ax=ax, shrink=0.7)
-    fig.text(0.5, 0.01, ATTRIBUTION, ha="center", fontsize=7)
+    axes[0].annotate(ATTRIBUTION, (0, 0), xycoords="axes fraction", xytext=(0, -4),
+                     textcoords="offset points", ha="left", va="top", fontsize=7, color="0.35")
     return fig
 
 
