@@ -28,6 +28,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
+from softsim.orchestrator_kernels import best_types as rank_types
+from softsim.orchestrator_kernels import remove_covered
 from softsim.slots import SLOT_CLASSES
 from softsim.territory.travel import Travel
 
@@ -139,9 +141,7 @@ class Orchestrator:
         for module in sorted(modules, key=lambda m: m.unique_id):
             cap = max(module.nominal_capacity * factor, 1e-9) * per_period
             s3 = score_map.reshape(n, k_types, 2)
-            ranked = np.where(self.allowed_types[None, :, None], s3, -np.inf)
-            best_types = np.argsort(-ranked, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
-            reach_top = np.take_along_axis(s3, best_types, axis=1).sum(axis=1)  # (n, 2)
+            best_types, reach_top = rank_types(s3, self.allowed_types, top)  # (n, top, 2), (n, 2)
             value = np.minimum(reach_top, cap)
             running = max(module.weekly_cost * per_period, 1e-9)  # a free module still scores
             change = np.full((n, 2), self.mcfg.move_cost)
@@ -183,10 +183,10 @@ class Orchestrator:
             if total <= 0:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
-            by_j = self._reach_by_destination
-            rows = np.sort(by_j.indices[by_j.indptr[j] : by_j.indptr[j + 1]])
-            cols = np.array(types) * 2 + s
-            delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
-            flat[np.ix_(rows, cols)] -= delta
-            score_map[:, cols] -= self.reach[rows].T @ delta
+            by_j, by_origin = self._reach_by_destination, self.reach
+            remove_covered(
+                flat, score_map, by_j.indptr, by_j.indices,
+                by_origin.indptr, by_origin.indices, by_origin.data,
+                int(j), np.array(types, np.int64) * 2 + s, np.float32(1.0 - keep),
+            )
         return spent
