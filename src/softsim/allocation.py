@@ -26,7 +26,8 @@ How the kernel finds a need's best option does not change the rule: it first gat
 data in priority order (the residents' arrays are large and read at random), then either scans
 every site of the need's type or, when types have many sites, walks per-commune lists of the
 sites sorted by travel time and stops at the first feasible one (:func:`_option_lists`). The
-week's table of minutes to the sites and these lists are kept while the sites stay put.
+week's table of minutes to the sites and these lists are kept while the sites stay put; the
+communes nearest first from each commune, which the lists are built from, for the whole run.
 """
 
 from __future__ import annotations
@@ -158,7 +159,48 @@ def _allocate_scan(
 
 
 @nb.njit(cache=True, nogil=True)
-def _option_lists(table, type_ptr, option_site, site_off_work, bound):
+def _nearest_first(ptr, idx, values, bound):
+    """Each origin's communes within ``bound`` minutes, nearest first, by mode: CSR lists.
+
+    One list per ``(mode, origin)``, id ``mode * communes + origin``, of the stored pairs
+    ``(ptr, idx, values)`` at most ``bound`` minutes away, by increasing ``(minutes, commune)``.
+    They depend on the travel lists only, not on the week's sites: a run builds them once.
+
+    Returns ``(ptr, commune, minutes)``.
+    """
+    n_modes = values.shape[0]
+    n = len(ptr) - 1
+    near_ptr = np.zeros(n_modes * n + 1, np.int64)
+    for m in range(n_modes):
+        for i in range(n):
+            cnt = 0
+            for p in range(ptr[i], ptr[i + 1]):
+                if values[m, p] <= bound:
+                    cnt += 1
+            near_ptr[m * n + i + 1] = near_ptr[m * n + i] + cnt
+    near_commune = np.empty(near_ptr[-1], np.int64)
+    near_minutes = np.empty(near_ptr[-1], np.float32)
+    for m in range(n_modes):
+        for i in range(n):
+            at = near_ptr[m * n + i]
+            cnt = 0
+            for p in range(ptr[i], ptr[i + 1]):
+                if values[m, p] <= bound:
+                    near_commune[at + cnt] = idx[p]
+                    near_minutes[at + cnt] = values[m, p]
+                    cnt += 1
+            c = near_commune[at : at + cnt]
+            t = near_minutes[at : at + cnt]
+            by_commune = np.argsort(c, kind="mergesort")
+            rank = by_commune[np.argsort(t[by_commune], kind="mergesort")]  # stable: ties by c
+            near_commune[at : at + cnt] = c[rank]
+            near_minutes[at : at + cnt] = t[rank]
+    return near_ptr, near_commune, near_minutes
+
+
+@nb.njit(cache=True, nogil=True)
+def _option_lists(near_ptr, near_commune, near_minutes, n_communes, site_commune, type_ptr,
+                  option_site, site_off_work):
     """This week's options from each commune, nearest first: sorted CSR lists.
 
     One list per ``(mode, origin commune, type list kk, class)``, id
@@ -166,12 +208,15 @@ def _option_lists(table, type_ptr, option_site, site_off_work, bound):
     off work hours, class 1 those open on weekday daytime only. A list holds the entries ``p``
     of ``type_sites[type_ptr[kk]:type_ptr[kk + 1]]`` whose site is at most ``bound`` minutes
     away (no tolerance reaches farther), by increasing time, equal times by increasing ``p``.
+    The communes within ``bound`` come nearest first from :func:`_nearest_first`; the sites of
+    communes at equal minutes are taken by increasing site (hence entry).
 
     Returns ``(ptr, entry, minutes)``: CSR offsets, the entries and their travel minutes.
     """
-    n_modes, n_c, n_sites = table.shape
+    n_modes = (len(near_ptr) - 1) // n_communes
+    n_sites = len(site_commune)
     n_lists = len(type_ptr) - 1
-    n_ids = n_modes * n_c * n_lists * 2
+    n_ids = n_modes * n_communes * n_lists * 2
     entry_list = np.empty(len(option_site), np.int64)
     site_ptr = np.zeros(n_sites + 1, np.int64)  # the entries of each site, by increasing p
     for kk in range(n_lists):
@@ -185,41 +230,60 @@ def _option_lists(table, type_ptr, option_site, site_off_work, bound):
     for p in range(len(option_site)):
         site_entries[fill[option_site[p]]] = p
         fill[option_site[p]] += 1
+    start = np.zeros(n_communes + 1, np.int64)  # the sites of each commune, by increasing s
+    for s in range(n_sites):
+        start[site_commune[s] + 1] += 1
+    for c in range(n_communes):
+        start[c + 1] += start[c]
+    at_commune = np.empty(n_sites, np.int64)
+    fill = start[:-1].copy()
+    for s in range(n_sites):
+        at_commune[fill[site_commune[s]]] = s
+        fill[site_commune[s]] += 1
     ptr = np.zeros(n_ids + 1, np.int64)
     for m in range(n_modes):
-        for c in range(n_c):
-            for s in range(n_sites):
-                if table[m, c, s] <= bound:
+        for c in range(n_communes):
+            for q in range(near_ptr[m * n_communes + c], near_ptr[m * n_communes + c + 1]):
+                d = near_commune[q]
+                for x in range(start[d], start[d + 1]):
+                    s = at_commune[x]
                     cls = 0 if site_off_work[s] else 1
                     for e in range(site_ptr[s], site_ptr[s + 1]):
                         p = site_entries[e]
-                        ptr[((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls + 1] += 1
+                        ptr[((m * n_communes + c) * n_lists + entry_list[p]) * 2 + cls + 1] += 1
     for j in range(n_ids):
         ptr[j + 1] += ptr[j]
     entry = np.empty(ptr[-1], np.int32)
     minutes = np.empty(ptr[-1], np.float32)
     at = ptr[:-1].copy()
-    near = np.empty(n_sites, np.int64)
-    near_t = np.empty(n_sites, np.float32)
+    tied = np.empty(n_sites, np.int64)
     for m in range(n_modes):
-        for c in range(n_c):
-            cnt = 0
-            for s in range(n_sites):
-                if table[m, c, s] <= bound:
-                    near[cnt] = s
-                    near_t[cnt] = table[m, c, s]
-                    cnt += 1
-            # stable: equal times by site, hence by entry within each list
-            rank = np.argsort(near_t[:cnt], kind="mergesort")
-            for q in range(cnt):
-                s = near[rank[q]]
-                cls = 0 if site_off_work[s] else 1
-                for e in range(site_ptr[s], site_ptr[s + 1]):
-                    p = site_entries[e]
-                    j = ((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls
-                    entry[at[j]] = p
-                    minutes[at[j]] = near_t[rank[q]]
-                    at[j] += 1
+        for c in range(n_communes):
+            q = near_ptr[m * n_communes + c]
+            end = near_ptr[m * n_communes + c + 1]
+            while q < end:
+                t = near_minutes[q]
+                cnt = 0  # the sites of the communes at minutes t, by increasing site
+                while q < end and near_minutes[q] == t:
+                    d = near_commune[q]
+                    for x in range(start[d], start[d + 1]):
+                        s = at_commune[x]
+                        y = cnt
+                        while y > 0 and tied[y - 1] > s:
+                            tied[y] = tied[y - 1]
+                            y -= 1
+                        tied[y] = s
+                        cnt += 1
+                    q += 1
+                for y in range(cnt):
+                    s = tied[y]
+                    cls = 0 if site_off_work[s] else 1
+                    for e in range(site_ptr[s], site_ptr[s + 1]):
+                        p = site_entries[e]
+                        j = ((m * n_communes + c) * n_lists + entry_list[p]) * 2 + cls
+                        entry[at[j]] = p
+                        minutes[at[j]] = t
+                        at[j] += 1
     return ptr, entry, minutes
 
 
@@ -329,16 +393,21 @@ class WeekTables:
 
     One per model (never shared: a process may step several models, e.g. the page's sessions
     in threads). They are kept while the sites, their types and the tolerances stay. Built
-    from the travel lists (:func:`~softsim.territory.travel.site_columns`, then
-    :func:`_option_lists` when first asked for); a run's travel lists are never changed in
-    place, so the same lists, sites and tolerances give the same tables. Stacked dense
-    matrices (tests) are converted every call.
+    from the travel lists when first asked for: the table by
+    :func:`~softsim.territory.travel.site_columns`, the lists by :func:`_option_lists` from
+    each commune's communes nearest first (:func:`_nearest_first`, kept while the travel lists
+    and the bound stay: sites come and go every week, the roads do not). A run's travel lists
+    are never changed in place, so the same lists, sites and tolerances give the same tables.
+    Stacked dense matrices (tests) are converted every call.
     """
 
     def __init__(self) -> None:
         self.key: tuple = ()
         self.table = None
         self.lists: tuple = ()
+        self.travel: tuple = ()  # the travel lists (ptr, idx, values) of the key
+        self.near_key: tuple = ()
+        self.near: tuple = ()
 
     def _update(self, minutes, arrays: tuple, bound: float) -> None:
         if isinstance(minutes, np.ndarray) or not (
@@ -347,8 +416,8 @@ class WeekTables:
             and self.key[1] == bound
             and all(np.array_equal(x, y) for x, y in zip(self.key[2], arrays, strict=True))
         ):
-            lists = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
-            self.table = site_columns(*lists, arrays[0])
+            self.travel = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
+            self.table = None
             self.lists = ()
             self.key = (minutes, bound, tuple(np.array(x) for x in arrays))
 
@@ -357,10 +426,23 @@ class WeekTables:
         """The ``(modes, communes, sites)`` table, or ``(ptr, entry, minutes)`` lists."""
         self._update(minutes, (site_commune, site_off_work, type_ptr, option_site), bound)
         if not lists:
+            if self.table is None:
+                self.table = site_columns(*self.travel, site_commune)
             return self.table
         if not self.lists:
-            self.lists = _option_lists(self.table, type_ptr, option_site, site_off_work, bound)
+            if isinstance(minutes, np.ndarray) or not (
+                self.near_key and self.near_key[0] is minutes and self.near_key[1] == bound
+            ):
+                self.near = _nearest_first(*self.travel, bound)
+                self.near_key = (minutes, bound)
+            self.lists = _option_lists(*self.near, self.n_communes, site_commune, type_ptr,
+                                       option_site, site_off_work)
         return self.lists
+
+    @property
+    def n_communes(self) -> int:
+        """Communes of the travel lists (origins of the table and the lists)."""
+        return len(self.travel[0]) - 1
 
 
 SCAN_MAX_SITES = 8
@@ -464,7 +546,7 @@ def allocate(
     factors = (dependent_factor, np.float32(digital_effort), np.float32(work_break_min))
     if use_lists:
         return _allocate_lists(
-            rows, kept.table.shape[1], *tables, remaining, type_ptr, option_site,
+            rows, kept.n_communes, *tables, remaining, type_ptr, option_site,
             option_reach, tolerance, *factors,
         )
     return _allocate_scan(
