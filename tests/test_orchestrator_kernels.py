@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from softsim.orchestrator_kernels import best_types, remove_covered
+from softsim.orchestrator_kernels import best_place, best_types, remove_covered
 
 
 def tied_scores(rng, n, k, nan=False) -> np.ndarray:
@@ -55,6 +55,39 @@ def test_best_types_breaks_ties_by_the_lower_type_and_skips_disallowed():
     assert best[0, :, 0].tolist() == [1, 2, 4]
     assert reach[0, 0] == 27.0
     assert best[0, :, 1].tolist() == [0, 1, 2] and reach[0, 1] == 0.0
+
+
+def reference_place(reach, cap, running, move_cost, here, change_here, slot_ok, budget, far):
+    n = reach.shape[0]
+    value = np.minimum(reach, cap)
+    change = np.full((n, 2), move_cost)
+    change[here] = change_here
+    value = np.where(slot_ok[None, :], value, -1.0)
+    affordable = (change <= budget) & ~far[:, None]
+    score = np.where(affordable, value / (running + change), -1.0)
+    j, s = np.unravel_index(int(np.argmax(score)), score.shape)
+    return int(j), int(s), score[j, s]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_best_place_is_the_numpy_argmax(seed):
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(1, 30))
+    reach = tied_scores(rng, n, 1, nan=seed % 5 == 0)[:, 0, :]
+    cap = np.float32(rng.choice([1.0, 2.0, 1e9]))  # often binding: many equal scores
+    running = float(rng.choice([1e-9, 3.0, 1200.0]))
+    move_cost = float(rng.choice([0.0, 5.0, 1500.0]))
+    here = int(rng.integers(n))
+    change_here = rng.choice([0.0, 400.0], size=2)
+    slot_ok = rng.random(2) < 0.8
+    budget = float(rng.choice([0.0, 450.0, 1e4, np.inf]))
+    far = rng.random(n) < 0.2
+    far[here] = False
+    args = (reach, cap, running, move_cost, here, change_here, slot_ok, budget, far)
+    j, s, score = best_place(*args)
+    want_j, want_s, want_score = reference_place(*args)
+    assert (j, s) == (want_j, want_s)
+    assert np.float64(score).tobytes() == np.float64(want_score).tobytes()
 
 
 def reference_remove(flat, score_map, reach, j, types, s, share):

@@ -13,6 +13,9 @@ The numbers are those of the numpy and scipy passes they replace, bit for bit
   ``ranked`` the score map where the type may be offered and −inf elsewhere: the best score
   first, the lower type id first among equal scores, NaN last (numpy's sort order); its sums
   of the ``top`` scores are float32 sums in rank order from +0, as numpy's sum along that axis.
+- :func:`best_place` is ``np.argmax`` over the scores
+  ``np.where(affordable, np.minimum(reach, cap) / (running + change), -1.0)`` (float32 values
+  over float64 costs, the first maximum, or the first NaN, as numpy's argmax).
 - :func:`remove_covered` is ``flat[rows, cols] -= delta`` then
   ``score_map[:, cols] -= reach[rows].T @ delta``: scipy's product of a CSC matrix by a dense
   one zeroes a float32 result and adds, for each reached row in ascending order, its values
@@ -26,7 +29,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["best_types", "remove_covered"]
+__all__ = ["best_place", "best_types", "remove_covered"]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -79,6 +82,50 @@ def best_types(scores, allowed, top):
                 total += scores[i, ids[q], s]
             reach[i, s] = total
     return best, reach
+
+
+@nb.njit(cache=True, nogil=True)
+def best_place(reach, cap, running, move_cost, here, change_here, slot_ok, budget, far):
+    """The best-scoring (commune, slot class) for one module, and its score.
+
+    A place's score is the demand it reaches, capped at the module's capacity, over the
+    module's running cost plus the change's cost; a place the module may not take scores −1.
+
+    Args:
+        reach: Demand of the best types reachable from each place, float32 (communes, 2).
+        cap: The module's capacity over the review period, float32.
+        running: The module's running cost over the period (> 0).
+        move_cost: Cost of moving to another commune.
+        here: The module's commune.
+        change_here: Cost of each slot class at ``here`` (0 if nothing changes, else a
+            retype), float64 (2,).
+        slot_ok: Bool per slot class: may the module take it (re-timing allowed or its own).
+        budget: Money left for changes: a change costing more is not an option.
+        far: Bool per commune: too far for the km allowance left (never ``here``).
+
+    Returns:
+        ``(j, s, score)``: the first best place in (commune, slot class) order (the first
+        NaN if any, as ``np.argmax``) and its score.
+    """
+    n, slots = reach.shape
+    best = -np.inf
+    best_j = best_s = 0
+    for j in range(n):
+        for s in range(slots):
+            r = reach[j, s]
+            value = r if (r <= cap or r != r) else cap
+            if not slot_ok[s]:
+                value = np.float32(-1.0)
+            change = change_here[s] if j == here else move_cost
+            score = -1.0
+            if change <= budget and not far[j]:
+                score = np.float64(value) / (running + change)
+            if score != score:
+                return j, s, score
+            if (j == 0 and s == 0) or score > best:
+                best = score
+                best_j, best_s = j, s
+    return best_j, best_s, best
 
 
 @nb.njit(cache=True, nogil=True)
