@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from softsim.orchestrator_kernels import best_place, best_types, remove_covered
+from softsim.orchestrator_kernels import best_place, best_types, remove_covered, rerank
 
 
 def tied_scores(rng, n, k, nan=False) -> np.ndarray:
@@ -44,6 +44,23 @@ def test_best_types_is_the_stable_argsort(seed):
     assert best.dtype == want_best.dtype and reach.dtype == want_reach.dtype == np.float32
     np.testing.assert_array_equal(best, want_best)
     assert reach.tobytes() == want_reach.tobytes()  # same bits, NaN and -0.0 included
+
+
+def test_rerank_changes_only_the_rows_asked_for():
+    rng = np.random.default_rng(7)
+    scores = tied_scores(rng, 20, 5)
+    allowed = np.array([True, False, True, True, True])
+    best, reach = best_types(scores, allowed, 3)
+    kept_best, kept_reach = best.copy(), reach.copy()
+    rows = rng.random(20) < 0.5
+    scores[rows] = tied_scores(rng, int(rows.sum()), 5)
+    scores[~rows] = tied_scores(rng, int((~rows).sum()), 5)  # not re-ranked: stays as it was
+    rerank(scores, allowed, 3, best, reach, rows)
+    want_best, want_reach = reference_best(scores, allowed, 3)
+    np.testing.assert_array_equal(best[rows], want_best[rows])
+    assert reach[rows].tobytes() == want_reach[rows].tobytes()
+    np.testing.assert_array_equal(best[~rows], kept_best[~rows])
+    assert reach[~rows].tobytes() == kept_reach[~rows].tobytes()
 
 
 def test_best_types_breaks_ties_by_the_lower_type_and_skips_disallowed():
@@ -112,13 +129,24 @@ def test_remove_covered_is_the_scipy_product(seed):
     share = np.float32(rng.choice([1.0, 0.37, 1.0 / 3.0]))
     want_flat, want_map = flat.copy(), score_map.copy()
     got_flat, got_map = flat.copy(), score_map.copy()
+    allowed = np.ones(k, bool)
+    top = int(rng.integers(1, k + 1))
+    best, reach_top = best_types(got_map.reshape(n, k, 2), allowed, top)
     for _ in range(4):  # successive modules, each on the map the previous one left
         j = int(rng.integers(n))
         types = sorted(rng.choice(k, size=int(rng.integers(1, k + 1)), replace=False).tolist())
         s = int(rng.integers(2))
+        before = want_map.copy()
         reference_remove(want_flat, want_map, reach, j, types, s, share)
         by_j = reach.tocsc()
-        remove_covered(got_flat, got_map, by_j.indptr, by_j.indices, reach.indptr,
-                       reach.indices, reach.data, j, np.array(types, np.int64) * 2 + s, share)
+        touched = remove_covered(got_flat, got_map, by_j.indptr, by_j.indices, reach.indptr,
+                                 reach.indices, reach.data, j,
+                                 np.array(types, np.int64) * 2 + s, share)
         assert got_flat.tobytes() == want_flat.tobytes()
         assert got_map.tobytes() == want_map.tobytes()
+        # the rows it says untouched are unchanged; re-ranking the touched ones ranks all
+        assert (before[~touched] == want_map[~touched]).all()
+        rerank(got_map.reshape(n, k, 2), allowed, top, best, reach_top, touched)
+        want_best, want_reach = reference_best(want_map.reshape(n, k, 2), allowed, top)
+        np.testing.assert_array_equal(best, want_best)
+        assert reach_top.tobytes() == want_reach.tobytes()

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
-from softsim.orchestrator_kernels import best_place, remove_covered
+from softsim.orchestrator_kernels import best_place, remove_covered, rerank
 from softsim.orchestrator_kernels import best_types as rank_types
 from softsim.slots import SLOT_CLASSES
 from softsim.territory.travel import Travel
@@ -139,10 +139,10 @@ class Orchestrator:
         spent = 0.0
         top = min(self.mcfg.types_per_module, int(self.allowed_types.sum()))
         no_cap = np.zeros(n, bool)
+        s3 = score_map.reshape(n, k_types, 2)
+        best_types, reach_top = rank_types(s3, self.allowed_types, top)  # (n, top, 2), (n, 2)
         for module in sorted(modules, key=lambda m: m.unique_id):
             cap = max(module.nominal_capacity * factor, 1e-9) * per_period
-            s3 = score_map.reshape(n, k_types, 2)
-            best_types, reach_top = rank_types(s3, self.allowed_types, top)  # (n, top, 2), (n, 2)
             running = max(module.weekly_cost * per_period, 1e-9)  # a free module still scores
             here = module.commune
             change_here = np.array([  # nothing to pay if the types and slots stay, else a retype
@@ -182,9 +182,10 @@ class Orchestrator:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
             by_j, by_origin = self._reach_by_destination, self.reach
-            remove_covered(
+            touched = remove_covered(
                 flat, score_map, by_j.indptr, by_j.indices,
                 by_origin.indptr, by_origin.indices, by_origin.data,
                 int(j), np.array(types, np.int64) * 2 + s, np.float32(1.0 - keep),
             )
+            rerank(s3, self.allowed_types, top, best_types, reach_top, touched)
         return spent

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["best_place", "best_types", "remove_covered"]
+__all__ = ["best_place", "best_types", "remove_covered", "rerank"]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -52,13 +52,27 @@ def best_types(scores, allowed, top):
         ``best`` int64 (communes, top, 2): type ids best first, the lower id first among
         equal scores; ``reach`` float32 (communes, 2): the sum of their scores in that order.
     """
-    n, k, slots = scores.shape
+    n, _, slots = scores.shape
     best = np.empty((n, top, slots), np.int64)
     reach = np.empty((n, slots), np.float32)
+    rerank(scores, allowed, top, best, reach, np.ones(n, np.bool_))
+    return best, reach
+
+
+@nb.njit(cache=True, nogil=True)
+def rerank(scores, allowed, top, best, reach, rows):
+    """:func:`best_types` in place, for the communes where ``rows`` is True only.
+
+    After :func:`remove_covered` only the communes it touched have other scores: the others
+    keep their ranking.
+    """
+    n, k, slots = scores.shape
     key = np.empty(max(top, 1), np.float32)
     ids = np.zeros(max(top, 1), np.int64)
     neg_inf = np.float32(-np.inf)
     for i in range(n):
+        if not rows[i]:
+            continue
         for s in range(slots):
             filled = 0
             for t in range(k):
@@ -81,7 +95,6 @@ def best_types(scores, allowed, top):
                 best[i, q, s] = ids[q]
                 total += scores[i, ids[q], s]
             reach[i, s] = total
-    return best, reach
 
 
 @nb.njit(cache=True, nogil=True)
@@ -143,6 +156,9 @@ def remove_covered(flat, score_map, to_ptr, to_idx, from_ptr, from_idx, from_val
         j: The module's commune.
         cols: Columns of ``flat`` it covers (type × 2 + slot class).
         share: Share of each reached cell it takes, float32 (``1 − keep``).
+
+    Returns:
+        Bool per commune: its row of ``score_map`` was touched (the others are unchanged).
     """
     rows = np.sort(to_idx[to_ptr[j] : to_ptr[j + 1]])
     m = len(cols)
@@ -167,3 +183,4 @@ def remove_covered(flat, score_map, to_ptr, to_idx, from_ptr, from_idx, from_val
         if touched[i]:
             for c in range(m):
                 score_map[i, cols[c]] -= gathered[i, c]
+    return touched
