@@ -240,50 +240,59 @@ def _option_lists(near_ptr, near_commune, near_minutes, n_communes, site_commune
     for s in range(n_sites):
         at_commune[fill[site_commune[s]]] = s
         fill[site_commune[s]] += 1
+    # each commune's entries by increasing (site, p): their list within a block, and p
+    ce_ptr = np.zeros(n_communes + 1, np.int64)
+    for s in range(n_sites):
+        ce_ptr[site_commune[s] + 1] += site_ptr[s + 1] - site_ptr[s]
+    for c in range(n_communes):
+        ce_ptr[c + 1] += ce_ptr[c]
+    ce_list = np.empty(len(option_site), np.int64)
+    ce_p = np.empty(len(option_site), np.int64)
+    x = 0
+    for c in range(n_communes):
+        for y in range(start[c], start[c + 1]):
+            s = at_commune[y]
+            cls = 0 if site_off_work[s] else 1
+            for e in range(site_ptr[s], site_ptr[s + 1]):
+                p = site_entries[e]
+                ce_list[x] = entry_list[p] * 2 + cls
+                ce_p[x] = p
+                x += 1
+    block = n_lists * 2  # the lists of one (mode, origin) follow each other
     ptr = np.zeros(n_ids + 1, np.int64)
-    for m in range(n_modes):
-        for c in range(n_communes):
-            for q in range(near_ptr[m * n_communes + c], near_ptr[m * n_communes + c + 1]):
-                d = near_commune[q]
-                for x in range(start[d], start[d + 1]):
-                    s = at_commune[x]
-                    cls = 0 if site_off_work[s] else 1
-                    for e in range(site_ptr[s], site_ptr[s + 1]):
-                        p = site_entries[e]
-                        ptr[((m * n_communes + c) * n_lists + entry_list[p]) * 2 + cls + 1] += 1
+    for mc in range(n_modes * n_communes):
+        for q in range(near_ptr[mc], near_ptr[mc + 1]):
+            d = near_commune[q]
+            for x in range(ce_ptr[d], ce_ptr[d + 1]):
+                ptr[mc * block + ce_list[x] + 1] += 1
     for j in range(n_ids):
         ptr[j + 1] += ptr[j]
     entry = np.empty(ptr[-1], np.int32)
     minutes = np.empty(ptr[-1], np.float32)
     at = ptr[:-1].copy()
-    tied = np.empty(n_sites, np.int64)
-    for m in range(n_modes):
-        for c in range(n_communes):
-            q = near_ptr[m * n_communes + c]
-            end = near_ptr[m * n_communes + c + 1]
-            while q < end:
-                t = near_minutes[q]
-                cnt = 0  # the sites of the communes at minutes t, by increasing site
-                while q < end and near_minutes[q] == t:
-                    d = near_commune[q]
-                    for x in range(start[d], start[d + 1]):
-                        s = at_commune[x]
-                        y = cnt
-                        while y > 0 and tied[y - 1] > s:
-                            tied[y] = tied[y - 1]
-                            y -= 1
-                        tied[y] = s
-                        cnt += 1
-                    q += 1
-                for y in range(cnt):
-                    s = tied[y]
-                    cls = 0 if site_off_work[s] else 1
-                    for e in range(site_ptr[s], site_ptr[s + 1]):
-                        p = site_entries[e]
-                        j = ((m * n_communes + c) * n_lists + entry_list[p]) * 2 + cls
-                        entry[at[j]] = p
-                        minutes[at[j]] = t
-                        at[j] += 1
+    tied = np.empty(len(option_site), np.int64)
+    for mc in range(n_modes * n_communes):
+        q = near_ptr[mc]
+        end = near_ptr[mc + 1]
+        while q < end:
+            t = near_minutes[q]
+            cnt = 0  # the entries of the communes at minutes t, by increasing p (site)
+            while q < end and near_minutes[q] == t:
+                d = near_commune[q]
+                for x in range(ce_ptr[d], ce_ptr[d + 1]):
+                    y = cnt
+                    while y > 0 and ce_p[tied[y - 1]] > ce_p[x]:
+                        tied[y] = tied[y - 1]
+                        y -= 1
+                    tied[y] = x
+                    cnt += 1
+                q += 1
+            for y in range(cnt):
+                x = tied[y]
+                j = mc * block + ce_list[x]
+                entry[at[j]] = ce_p[x]
+                minutes[at[j]] = t
+                at[j] += 1
     return ptr, entry, minutes
 
 
