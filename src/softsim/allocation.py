@@ -321,7 +321,8 @@ def _allocate_lists(
     The lists of :func:`_option_lists` give each ``(pass, anchor, class)`` its options by
     increasing ``(minutes, entry)``, so the first feasible one is that group's best and a walk
     stops as soon as no later option can win. Capacities only go down during the week: each
-    list keeps a cursor past its leading sites with no capacity left.
+    list keeps a cursor past its leading sites with no capacity left, and a walk that meets a
+    full site further on jumps past the run of full sites it starts (path compression).
 
     ``option_site``, ``option_reach``: per entry of ``type_sites``, the site and its reach.
     """
@@ -331,6 +332,7 @@ def _allocate_lists(
     anchor = np.full(n, -1, np.int32)
     travel = np.zeros(n, np.float32)
     cursor = list_ptr[:-1].copy()
+    after = np.arange(1, len(list_entry) + 1, dtype=np.int64)  # where a walk goes on
     for oi in range(n):
         k = rows[oi, TYPE]
         flags = rows[oi, FLAGS]
@@ -377,10 +379,20 @@ def _allocate_lists(
                         p = list_entry[q]
                         if t == best and (best_site < 0 or (pass_, p, a) >= best_key):
                             break
-                        q += 1
                         s = option_site[p]
                         if remaining[s] <= 0:
+                            # full for the rest of the week: jump past the run of full sites
+                            # it starts and remember the jump (a full site never decides a
+                            # walk: the next open one stops it the same way or later)
+                            r = after[q]
+                            while r < end and remaining[option_site[list_entry[r]]] <= 0:
+                                r = after[r]
+                            while q < r:
+                                x = after[q]
+                                after[q] = r
+                                q = x
                             continue
+                        q += 1
                         if t <= min(cap, option_reach[p]):
                             best = t
                             best_site = s
