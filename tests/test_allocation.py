@@ -516,22 +516,30 @@ def test_the_week_table_follows_the_sites():
             np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(8))
 def test_option_lists_match_numpy(seed):
     """Each (mode, commune, type list, class): its entries within the bound, nearest first."""
-    from softsim.allocation import _option_lists
+    from softsim.allocation import _nearest_first, _option_lists
 
     rng = np.random.default_rng(seed)
     n_modes, nc, n_sites, n_types = 3, 9, 14, 4
-    table = rng.integers(0, 12, (n_modes, nc, n_sites)).astype(np.float32) * 5  # many ties
-    table[rng.random(table.shape) < 0.2] = np.inf
+    # travel lists: some pairs not stored, many equal minutes (between communes too)
+    stored = rng.random((nc, nc)) < 0.8
+    ptr = np.concatenate([[0], np.cumsum(stored.sum(axis=1))]).astype(np.int64)
+    idx = np.nonzero(stored)[1].astype(np.int32)
+    values = rng.integers(0, 12, (n_modes, len(idx))).astype(np.float32) * 5
+    table = np.full((n_modes, nc, nc), np.inf, np.float32)  # minutes between communes
+    table[:, *np.nonzero(stored)] = values
+    site_commune = rng.integers(0, nc, n_sites)  # several sites in a commune
+    table = table[:, :, site_commune]  # minutes from each commune to each site
     offers = rng.random((n_sites, n_types)) < 0.5
     type_sites = np.concatenate([np.flatnonzero(offers[:, k]) for k in range(n_types)])
     type_ptr = np.concatenate([[0], np.cumsum(offers.sum(axis=0))]).astype(np.int64)
     off_work = rng.random(n_sites) < 0.5
     bound = 40.0
-    ptr, entry, minutes = _option_lists(table, type_ptr, type_sites.astype(np.int64), off_work,
-                                        bound)
+    near = _nearest_first(ptr, idx, values, bound)
+    ptr, entry, minutes = _option_lists(*near, nc, site_commune, type_ptr,
+                                        type_sites.astype(np.int64), off_work)
     j = 0
     for m in range(n_modes):
         for c in range(nc):

@@ -26,7 +26,8 @@ How the kernel finds a need's best option does not change the rule: it first gat
 data in priority order (the residents' arrays are large and read at random), then either scans
 every site of the need's type or, when types have many sites, walks per-commune lists of the
 sites sorted by travel time and stops at the first feasible one (:func:`_option_lists`). The
-week's table of minutes to the sites and these lists are kept while the sites stay put.
+week's table of minutes to the sites and these lists are kept while the sites stay put; the
+communes nearest first from each commune, which the lists are built from, for the whole run.
 """
 
 from __future__ import annotations
@@ -158,7 +159,48 @@ def _allocate_scan(
 
 
 @nb.njit(cache=True, nogil=True)
-def _option_lists(table, type_ptr, option_site, site_off_work, bound):
+def _nearest_first(ptr, idx, values, bound):
+    """Each origin's communes within ``bound`` minutes, nearest first, by mode: CSR lists.
+
+    One list per ``(mode, origin)``, id ``mode * communes + origin``, of the stored pairs
+    ``(ptr, idx, values)`` at most ``bound`` minutes away, by increasing ``(minutes, commune)``.
+    They depend on the travel lists only, not on the week's sites: a run builds them once.
+
+    Returns ``(ptr, commune, minutes)``.
+    """
+    n_modes = values.shape[0]
+    n = len(ptr) - 1
+    near_ptr = np.zeros(n_modes * n + 1, np.int64)
+    for m in range(n_modes):
+        for i in range(n):
+            cnt = 0
+            for p in range(ptr[i], ptr[i + 1]):
+                if values[m, p] <= bound:
+                    cnt += 1
+            near_ptr[m * n + i + 1] = near_ptr[m * n + i] + cnt
+    near_commune = np.empty(near_ptr[-1], np.int64)
+    near_minutes = np.empty(near_ptr[-1], np.float32)
+    for m in range(n_modes):
+        for i in range(n):
+            at = near_ptr[m * n + i]
+            cnt = 0
+            for p in range(ptr[i], ptr[i + 1]):
+                if values[m, p] <= bound:
+                    near_commune[at + cnt] = idx[p]
+                    near_minutes[at + cnt] = values[m, p]
+                    cnt += 1
+            c = near_commune[at : at + cnt]
+            t = near_minutes[at : at + cnt]
+            by_commune = np.argsort(c, kind="mergesort")
+            rank = by_commune[np.argsort(t[by_commune], kind="mergesort")]  # stable: ties by c
+            near_commune[at : at + cnt] = c[rank]
+            near_minutes[at : at + cnt] = t[rank]
+    return near_ptr, near_commune, near_minutes
+
+
+@nb.njit(cache=True, nogil=True)
+def _option_lists(near_ptr, near_commune, near_minutes, n_communes, site_commune, type_ptr,
+                  option_site, site_off_work):
     """This week's options from each commune, nearest first: sorted CSR lists.
 
     One list per ``(mode, origin commune, type list kk, class)``, id
@@ -166,12 +208,15 @@ def _option_lists(table, type_ptr, option_site, site_off_work, bound):
     off work hours, class 1 those open on weekday daytime only. A list holds the entries ``p``
     of ``type_sites[type_ptr[kk]:type_ptr[kk + 1]]`` whose site is at most ``bound`` minutes
     away (no tolerance reaches farther), by increasing time, equal times by increasing ``p``.
+    The communes within ``bound`` come nearest first from :func:`_nearest_first`; the sites of
+    communes at equal minutes are taken by increasing site (hence entry).
 
     Returns ``(ptr, entry, minutes)``: CSR offsets, the entries and their travel minutes.
     """
-    n_modes, n_c, n_sites = table.shape
+    n_modes = (len(near_ptr) - 1) // n_communes
+    n_sites = len(site_commune)
     n_lists = len(type_ptr) - 1
-    n_ids = n_modes * n_c * n_lists * 2
+    n_ids = n_modes * n_communes * n_lists * 2
     entry_list = np.empty(len(option_site), np.int64)
     site_ptr = np.zeros(n_sites + 1, np.int64)  # the entries of each site, by increasing p
     for kk in range(n_lists):
@@ -185,41 +230,69 @@ def _option_lists(table, type_ptr, option_site, site_off_work, bound):
     for p in range(len(option_site)):
         site_entries[fill[option_site[p]]] = p
         fill[option_site[p]] += 1
+    start = np.zeros(n_communes + 1, np.int64)  # the sites of each commune, by increasing s
+    for s in range(n_sites):
+        start[site_commune[s] + 1] += 1
+    for c in range(n_communes):
+        start[c + 1] += start[c]
+    at_commune = np.empty(n_sites, np.int64)
+    fill = start[:-1].copy()
+    for s in range(n_sites):
+        at_commune[fill[site_commune[s]]] = s
+        fill[site_commune[s]] += 1
+    # each commune's entries by increasing (site, p): their list within a block, and p
+    ce_ptr = np.zeros(n_communes + 1, np.int64)
+    for s in range(n_sites):
+        ce_ptr[site_commune[s] + 1] += site_ptr[s + 1] - site_ptr[s]
+    for c in range(n_communes):
+        ce_ptr[c + 1] += ce_ptr[c]
+    ce_list = np.empty(len(option_site), np.int64)
+    ce_p = np.empty(len(option_site), np.int64)
+    x = 0
+    for c in range(n_communes):
+        for y in range(start[c], start[c + 1]):
+            s = at_commune[y]
+            cls = 0 if site_off_work[s] else 1
+            for e in range(site_ptr[s], site_ptr[s + 1]):
+                p = site_entries[e]
+                ce_list[x] = entry_list[p] * 2 + cls
+                ce_p[x] = p
+                x += 1
+    block = n_lists * 2  # the lists of one (mode, origin) follow each other
     ptr = np.zeros(n_ids + 1, np.int64)
-    for m in range(n_modes):
-        for c in range(n_c):
-            for s in range(n_sites):
-                if table[m, c, s] <= bound:
-                    cls = 0 if site_off_work[s] else 1
-                    for e in range(site_ptr[s], site_ptr[s + 1]):
-                        p = site_entries[e]
-                        ptr[((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls + 1] += 1
+    for mc in range(n_modes * n_communes):
+        for q in range(near_ptr[mc], near_ptr[mc + 1]):
+            d = near_commune[q]
+            for x in range(ce_ptr[d], ce_ptr[d + 1]):
+                ptr[mc * block + ce_list[x] + 1] += 1
     for j in range(n_ids):
         ptr[j + 1] += ptr[j]
     entry = np.empty(ptr[-1], np.int32)
     minutes = np.empty(ptr[-1], np.float32)
     at = ptr[:-1].copy()
-    near = np.empty(n_sites, np.int64)
-    near_t = np.empty(n_sites, np.float32)
-    for m in range(n_modes):
-        for c in range(n_c):
-            cnt = 0
-            for s in range(n_sites):
-                if table[m, c, s] <= bound:
-                    near[cnt] = s
-                    near_t[cnt] = table[m, c, s]
+    tied = np.empty(len(option_site), np.int64)
+    for mc in range(n_modes * n_communes):
+        q = near_ptr[mc]
+        end = near_ptr[mc + 1]
+        while q < end:
+            t = near_minutes[q]
+            cnt = 0  # the entries of the communes at minutes t, by increasing p (site)
+            while q < end and near_minutes[q] == t:
+                d = near_commune[q]
+                for x in range(ce_ptr[d], ce_ptr[d + 1]):
+                    y = cnt
+                    while y > 0 and ce_p[tied[y - 1]] > ce_p[x]:
+                        tied[y] = tied[y - 1]
+                        y -= 1
+                    tied[y] = x
                     cnt += 1
-            # stable: equal times by site, hence by entry within each list
-            rank = np.argsort(near_t[:cnt], kind="mergesort")
-            for q in range(cnt):
-                s = near[rank[q]]
-                cls = 0 if site_off_work[s] else 1
-                for e in range(site_ptr[s], site_ptr[s + 1]):
-                    p = site_entries[e]
-                    j = ((m * n_c + c) * n_lists + entry_list[p]) * 2 + cls
-                    entry[at[j]] = p
-                    minutes[at[j]] = near_t[rank[q]]
-                    at[j] += 1
+                q += 1
+            for y in range(cnt):
+                x = tied[y]
+                j = mc * block + ce_list[x]
+                entry[at[j]] = ce_p[x]
+                minutes[at[j]] = t
+                at[j] += 1
     return ptr, entry, minutes
 
 
@@ -248,7 +321,8 @@ def _allocate_lists(
     The lists of :func:`_option_lists` give each ``(pass, anchor, class)`` its options by
     increasing ``(minutes, entry)``, so the first feasible one is that group's best and a walk
     stops as soon as no later option can win. Capacities only go down during the week: each
-    list keeps a cursor past its leading sites with no capacity left.
+    list keeps a cursor past its leading sites with no capacity left, and a walk that meets a
+    full site further on jumps past the run of full sites it starts (path compression).
 
     ``option_site``, ``option_reach``: per entry of ``type_sites``, the site and its reach.
     """
@@ -258,6 +332,7 @@ def _allocate_lists(
     anchor = np.full(n, -1, np.int32)
     travel = np.zeros(n, np.float32)
     cursor = list_ptr[:-1].copy()
+    after = np.arange(1, len(list_entry) + 1, dtype=np.int64)  # where a walk goes on
     for oi in range(n):
         k = rows[oi, TYPE]
         flags = rows[oi, FLAGS]
@@ -304,10 +379,20 @@ def _allocate_lists(
                         p = list_entry[q]
                         if t == best and (best_site < 0 or (pass_, p, a) >= best_key):
                             break
-                        q += 1
                         s = option_site[p]
                         if remaining[s] <= 0:
+                            # full for the rest of the week: jump past the run of full sites
+                            # it starts and remember the jump (a full site never decides a
+                            # walk: the next open one stops it the same way or later)
+                            r = after[q]
+                            while r < end and remaining[option_site[list_entry[r]]] <= 0:
+                                r = after[r]
+                            while q < r:
+                                x = after[q]
+                                after[q] = r
+                                q = x
                             continue
+                        q += 1
                         if t <= min(cap, option_reach[p]):
                             best = t
                             best_site = s
@@ -329,16 +414,21 @@ class WeekTables:
 
     One per model (never shared: a process may step several models, e.g. the page's sessions
     in threads). They are kept while the sites, their types and the tolerances stay. Built
-    from the travel lists (:func:`~softsim.territory.travel.site_columns`, then
-    :func:`_option_lists` when first asked for); a run's travel lists are never changed in
-    place, so the same lists, sites and tolerances give the same tables. Stacked dense
-    matrices (tests) are converted every call.
+    from the travel lists when first asked for: the table by
+    :func:`~softsim.territory.travel.site_columns`, the lists by :func:`_option_lists` from
+    each commune's communes nearest first (:func:`_nearest_first`, kept while the travel lists
+    and the bound stay: sites come and go every week, the roads do not). A run's travel lists
+    are never changed in place, so the same lists, sites and tolerances give the same tables.
+    Stacked dense matrices (tests) are converted every call.
     """
 
     def __init__(self) -> None:
         self.key: tuple = ()
         self.table = None
         self.lists: tuple = ()
+        self.travel: tuple = ()  # the travel lists (ptr, idx, values) of the key
+        self.near_key: tuple = ()
+        self.near: tuple = ()
 
     def _update(self, minutes, arrays: tuple, bound: float) -> None:
         if isinstance(minutes, np.ndarray) or not (
@@ -347,8 +437,8 @@ class WeekTables:
             and self.key[1] == bound
             and all(np.array_equal(x, y) for x, y in zip(self.key[2], arrays, strict=True))
         ):
-            lists = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
-            self.table = site_columns(*lists, arrays[0])
+            self.travel = Travel.dense(minutes) if isinstance(minutes, np.ndarray) else minutes
+            self.table = None
             self.lists = ()
             self.key = (minutes, bound, tuple(np.array(x) for x in arrays))
 
@@ -357,10 +447,23 @@ class WeekTables:
         """The ``(modes, communes, sites)`` table, or ``(ptr, entry, minutes)`` lists."""
         self._update(minutes, (site_commune, site_off_work, type_ptr, option_site), bound)
         if not lists:
+            if self.table is None:
+                self.table = site_columns(*self.travel, site_commune)
             return self.table
         if not self.lists:
-            self.lists = _option_lists(self.table, type_ptr, option_site, site_off_work, bound)
+            if isinstance(minutes, np.ndarray) or not (
+                self.near_key and self.near_key[0] is minutes and self.near_key[1] == bound
+            ):
+                self.near = _nearest_first(*self.travel, bound)
+                self.near_key = (minutes, bound)
+            self.lists = _option_lists(*self.near, self.n_communes, site_commune, type_ptr,
+                                       option_site, site_off_work)
         return self.lists
+
+    @property
+    def n_communes(self) -> int:
+        """Communes of the travel lists (origins of the table and the lists)."""
+        return len(self.travel[0]) - 1
 
 
 SCAN_MAX_SITES = 8
@@ -464,7 +567,7 @@ def allocate(
     factors = (dependent_factor, np.float32(digital_effort), np.float32(work_break_min))
     if use_lists:
         return _allocate_lists(
-            rows, kept.table.shape[1], *tables, remaining, type_ptr, option_site,
+            rows, kept.n_communes, *tables, remaining, type_ptr, option_site,
             option_reach, tolerance, *factors,
         )
     return _allocate_scan(

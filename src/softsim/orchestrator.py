@@ -28,6 +28,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from softsim.config import ModulesConfig, OrchestratorConfig
+from softsim.orchestrator_kernels import best_place, remove_covered, rerank
+from softsim.orchestrator_kernels import best_types as rank_types
 from softsim.slots import SLOT_CLASSES
 from softsim.territory.travel import Travel
 
@@ -136,35 +138,31 @@ class Orchestrator:
         per_period = self.cfg.review_weeks
         spent = 0.0
         top = min(self.mcfg.types_per_module, int(self.allowed_types.sum()))
+        no_cap = np.zeros(n, bool)
+        s3 = score_map.reshape(n, k_types, 2)
+        best_types, reach_top = rank_types(s3, self.allowed_types, top)  # (n, top, 2), (n, 2)
         for module in sorted(modules, key=lambda m: m.unique_id):
             cap = max(module.nominal_capacity * factor, 1e-9) * per_period
-            s3 = score_map.reshape(n, k_types, 2)
-            ranked = np.where(self.allowed_types[None, :, None], s3, -np.inf)
-            best_types = np.argsort(-ranked, axis=1, kind="stable")[:, :top, :]  # (n, top, 2)
-            reach_top = np.take_along_axis(s3, best_types, axis=1).sum(axis=1)  # (n, 2)
-            value = np.minimum(reach_top, cap)
             running = max(module.weekly_cost * per_period, 1e-9)  # a free module still scores
-            change = np.full((n, 2), self.mcfg.move_cost)
             here = module.commune
-            for s, mask in enumerate(SLOT_CLASSES):
-                same_types = sorted(best_types[here, :, s].tolist()) == module.types
-                change[here, s] = (
-                    0.0 if same_types and mask == module.slots else (self.mcfg.retype_cost)
-                )
-            if not self.cfg.retime:
-                allowed = np.array([mask == module.slots for mask in SLOT_CLASSES])
-                value = np.where(allowed[None, :], value, -1.0)
-            affordable = change <= reserve - spent
+            change_here = np.array([  # nothing to pay if the types and slots stay, else a retype
+                0.0 if sorted(best_types[here, :, s].tolist()) == module.types
+                and mask == module.slots else self.mcfg.retype_cost
+                for s, mask in enumerate(SLOT_CLASSES)
+            ])
+            slot_ok = np.array([self.cfg.retime or mask == module.slots for mask in SLOT_CLASSES])
+            far = no_cap
             if km_left is not None:  # a move must fit in the CO2 allowance left
                 far = self._km_from(module.commune) > km_left - self.last_move_km
                 far[module.commune] = False
-                affordable &= ~far[:, None]
-            score = np.where(affordable, value / (running + change), -1.0)
-            j, s = np.unravel_index(int(np.argmax(score)), score.shape)
+            j, s, best = best_place(
+                reach_top, np.float32(cap), running, self.mcfg.move_cost, here, change_here,
+                slot_ok, reserve - spent, far,
+            )
             # staying as it is (its own types and slots, no cost) is always an option
             s_here = SLOT_CLASSES.index(module.slots)
             stay = min(float(s3[here, module.types, s_here].sum()), cap) / running
-            if score[j, s] <= max(stay, 0.0):
+            if best <= max(stay, 0.0):
                 j, s, types = here, s_here, list(module.types)
             else:
                 types = best_types[j, :, s].tolist()
@@ -174,7 +172,7 @@ class Orchestrator:
             if what is not None:
                 if what == "move" and self.road_km is not None:
                     self.last_move_km += float(self._km_from(here)[int(j)])
-                spent += float(change[j, s])
+                spent += float(change_here[s] if j == here else self.mcfg.move_cost)
                 self.moves += what == "move"
                 self.retypes += what == "retype"
             # remove the demand this module will cover from the observed map
@@ -183,10 +181,11 @@ class Orchestrator:
             if total <= 0:
                 continue
             keep = np.clip(1.0 - cap / total, 0.0, 1.0)
-            by_j = self._reach_by_destination
-            rows = np.sort(by_j.indices[by_j.indptr[j] : by_j.indptr[j + 1]])
-            cols = np.array(types) * 2 + s
-            delta = flat[np.ix_(rows, cols)] * (1.0 - keep)
-            flat[np.ix_(rows, cols)] -= delta
-            score_map[:, cols] -= self.reach[rows].T @ delta
+            by_j, by_origin = self._reach_by_destination, self.reach
+            touched = remove_covered(
+                flat, score_map, by_j.indptr, by_j.indices,
+                by_origin.indptr, by_origin.indices, by_origin.data,
+                int(j), np.array(types, np.int64) * 2 + s, np.float32(1.0 - keep),
+            )
+            rerank(s3, self.allowed_types, top, best_types, reach_top, touched)
         return spent
