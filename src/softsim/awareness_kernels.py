@@ -16,26 +16,40 @@ import numpy as np
 
 from softsim.threads import parallel
 
-__all__ = ["advance", "express", "group_by_commune"]
+__all__ = ["advance", "express", "group_by_commune", "rate"]
 
 
-@nb.njit(cache=True, nogil=True)
-def rates(n_communes, n_types):
-    """Empty per-(commune, type) memo of :func:`advance`: ``(fresh, total, pi)``."""
-    return (np.zeros((n_communes, n_types), np.bool_), np.empty((n_communes, n_types)),
-            np.empty((n_communes, n_types)))
+@nb.njit(cache=True, nogil=True, inline="always")
+def rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck):
+    """``total = λ + μ`` and ``π`` of type ``k`` in commune ``c``, from its aware count."""
+    share = aware_count[c, k] / max(per_commune[c], 1.0)
+    lam = ambient[k] * share / configured[k] + learn
+    total = lam + mu
+    total_ck[c, k] = total
+    pi_ck[c, k] = lam / total if total > 0 else 0.0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
+def rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck):
+    """:func:`rate` of every type in commune ``c``."""
+    for k in range(aware_count.shape[1]):
+        rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def advance(j, r, week, awareness, updated, home, aware_count, per_commune, ambient,
-            configured, learn, mu, u, fresh, total_ck, pi_ck):
+            configured, learn, mu, u, total_ck, pi_ck):
     """Advance resident ``r`` (need ``j``, uniform draws ``u[j]``) to ``week``, if behind.
 
-    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are computed
-    once per (commune, type) and kept (``fresh``) until that count changes. The exponential is
-    computed only when the draw can fall on either side of ``p``: ``p`` lies between ``π`` and
-    the current state, and floating-point rounding keeps it there, so a draw on the far side
-    of ``π`` decides alone. Same numbers as the formula evaluated in full, bit for bit.
+    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are kept per
+    (commune, type) and computed again when that count changes. The exponential is computed
+    only when the draw can fall on either side of ``p``: ``p`` lies between ``π`` and the
+    current state, and floating-point rounding keeps it there, so a draw on the far side of
+    ``π`` decides alone — and leaves the state as it was. Same numbers as the formula
+    evaluated in full, bit for bit.
+
+    Inlined where it is called (as is :func:`rate`): a call per need, with its many array
+    arguments, would cost a reference count taken and released per array.
     """
     dt = week - updated[r]
     if dt <= 0:
@@ -46,29 +60,20 @@ def advance(j, r, week, awareness, updated, home, aware_count, per_commune, ambi
     new = 0
     for k in range(len(ambient)):
         s0 = (bits >> k) & 1
-        if not fresh[c, k]:
-            share = aware_count[c, k] / max(per_commune[c], 1.0)
-            lam = ambient[k] * share / configured[k] + learn
-            total = lam + mu
-            total_ck[c, k] = total
-            pi_ck[c, k] = lam / total if total > 0 else 0.0
-            fresh[c, k] = True
         total = total_ck[c, k]
         x = u[j, k]
         if total > 0:
             pi = pi_ck[c, k]
-            if s0 == 1 and x < pi:  # p ≥ π
-                b = 1
-            elif s0 == 0 and x >= pi:  # p ≤ π
-                b = 0
-            else:
+            b = 1 if x < pi else 0  # s0 on this side of π: p is too, the draw decides alone
+            if b != s0:
                 p = pi + (s0 - pi) * np.exp(-total * dt)
                 b = 1 if x < p else 0
         else:
             b = 1 if x < float(s0) else 0
         if b != s0:
             aware_count[c, k] += b - s0
-            fresh[c, k] = False
+            rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
+                 pi_ck)
         new |= b << k
     awareness[r] = new
 
@@ -105,7 +110,7 @@ _BLOCK = 512
 @nb.njit(cache=True, nogil=True)
 def _express_span(lo, hi, order, resident, type_, active, week, awareness, updated, home,
                   aware_count, per_commune, ambient, configured, learn, mu, u, latent,
-                  not_taken_up, fresh, total_ck, pi_ck, aware):
+                  not_taken_up, total_ck, pi_ck, aware):
     """Needs ``order[lo:hi]`` in turn, block by block; returns a sum nobody reads.
 
     The residents' rows are scattered over arrays of millions: a first, branch-free pass over
@@ -123,7 +128,7 @@ def _express_span(lo, hi, order, resident, type_, active, week, awareness, updat
             r = resident[j]
             if active:
                 advance(j, r, week, awareness, updated, home, aware_count, per_commune,
-                        ambient, configured, learn, mu, u, fresh, total_ck, pi_ck)
+                        ambient, configured, learn, mu, u, total_ck, pi_ck)
             a = (awareness[r] >> type_[j]) & 1
             aware[j] = a == 1
             latent[r] += 1
@@ -137,11 +142,15 @@ def _express_serial(resident, type_, active, week, awareness, updated, home, awa
                     per_commune, ambient, configured, learn, mu, u, latent, not_taken_up):
     """The needs in their order."""
     aware = np.empty(len(resident), np.bool_)
-    fresh, total_ck, pi_ck = rates(aware_count.shape[0], aware_count.shape[1])
+    total_ck, pi_ck = np.empty(aware_count.shape), np.empty(aware_count.shape)
+    if active:
+        for c in range(aware_count.shape[0]):
+            rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
+                     pi_ck)
     order = np.arange(len(resident))
     _express_span(0, len(resident), order, resident, type_, active, week, awareness, updated,
                   home, aware_count, per_commune, ambient, configured, learn, mu, u, latent,
-                  not_taken_up, fresh, total_ck, pi_ck, aware)
+                  not_taken_up, total_ck, pi_ck, aware)
     return aware
 
 
@@ -151,13 +160,16 @@ def _express_parallel(resident, type_, active, week, awareness, updated, home, a
     """The needs commune by commune, communes in parallel."""
     order, ptr = group_by_commune(resident, home, aware_count.shape[0])
     aware = np.empty(len(resident), np.bool_)
-    fresh, total_ck, pi_ck = rates(aware_count.shape[0], aware_count.shape[1])
+    total_ck, pi_ck = np.empty(aware_count.shape), np.empty(aware_count.shape)
     touched = np.zeros(len(ptr) - 1, np.int64)
     for c in nb.prange(len(ptr) - 1):
+        if active:
+            rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
+                     pi_ck)
         touched[c] = _express_span(
             ptr[c], ptr[c + 1], order, resident, type_, active, week, awareness, updated, home,
             aware_count, per_commune, ambient, configured, learn, mu, u, latent, not_taken_up,
-            fresh, total_ck, pi_ck, aware,
+            total_ck, pi_ck, aware,
         )
     return aware
 
