@@ -1,11 +1,11 @@
 """Compiled kernels of :mod:`softsim.information`: the awareness chain, need by need.
 
-:func:`advance` is the exact two-state transition of one resident over the weeks since the last
-update. :func:`express` applies it to the week's needs and tallies their latent and
-not-taken-up counts. Residents of different
-home communes never touch the same counts (a resident's awareness and the aware counts of the
-home commune), so :func:`express` takes the needs commune by commune — each commune's needs in
-their original order — in parallel on large weeks (:mod:`softsim.threads`); its result is that
+:func:`express` advances the residents of the week's needs by the exact two-state transition
+over the weeks since their last update, and tallies the needs' latent and not-taken-up counts.
+Residents of different home communes never touch the same counts (a resident's awareness and
+the aware counts of the home commune), so :func:`express` takes the needs commune by commune —
+each commune's needs in their original order — in parallel on large weeks
+(:mod:`softsim.threads`); its result is that
 of the sequential loop, bit for bit, whatever the number of threads.
 """
 
@@ -16,66 +16,24 @@ import numpy as np
 
 from softsim.threads import parallel
 
-__all__ = ["advance", "express", "group_by_commune", "rate"]
+__all__ = ["express", "group_by_commune", "rate"]
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck):
-    """``total = λ + μ`` and ``π`` of type ``k`` in commune ``c``, from its aware count."""
-    share = aware_count[c, k] / max(per_commune[c], 1.0)
-    lam = ambient[k] * share / configured[k] + learn
+@nb.njit(cache=True, nogil=True)
+def rate(count, residents, ambient, configured, learn, mu):
+    """``(λ + μ, π)`` of a type in a commune of ``residents`` of whom ``count`` are aware."""
+    share = count / max(residents, 1.0)
+    lam = ambient * share / configured + learn
     total = lam + mu
-    total_ck[c, k] = total
-    pi_ck[c, k] = lam / total if total > 0 else 0.0
+    return total, (lam / total if total > 0 else 0.0)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck):
-    """:func:`rate` of every type in commune ``c``."""
+    """:func:`rate` of every type in commune ``c``, into ``total_ck`` and ``pi_ck``."""
     for k in range(aware_count.shape[1]):
-        rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def advance(j, r, week, awareness, updated, home, aware_count, per_commune, ambient,
-            configured, learn, mu, u, total_ck, pi_ck):
-    """Advance resident ``r`` (need ``j``, uniform draws ``u[j]``) to ``week``, if behind.
-
-    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are kept per
-    (commune, type) and computed again when that count changes. The exponential is computed
-    only when the draw can fall on either side of ``p``: ``p`` lies between ``π`` and the
-    current state, and floating-point rounding keeps it there, so a draw on the far side of
-    ``π`` decides alone — and leaves the state as it was. Same numbers as the formula
-    evaluated in full, bit for bit.
-
-    Inlined where it is called (as is :func:`rate`): a call per need, with its many array
-    arguments, would cost a reference count taken and released per array.
-    """
-    dt = week - updated[r]
-    if dt <= 0:
-        return
-    updated[r] = week
-    c = home[r]
-    bits = awareness[r]
-    new = 0
-    for k in range(len(ambient)):
-        s0 = (bits >> k) & 1
-        total = total_ck[c, k]
-        x = u[j, k]
-        if total > 0:
-            pi = pi_ck[c, k]
-            b = 1 if x < pi else 0  # s0 on this side of π: p is too, the draw decides alone
-            if b != s0:
-                p = pi + (s0 - pi) * np.exp(-total * dt)
-                b = 1 if x < p else 0
-        else:
-            b = 1 if x < float(s0) else 0
-        if b != s0:
-            aware_count[c, k] += b - s0
-            rate(c, k, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
-                 pi_ck)
-        new |= b << k
-    awareness[r] = new
+        total_ck[c, k], pi_ck[c, k] = rate(aware_count[c, k], per_commune[c], ambient[k],
+                                           configured[k], learn, mu)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -116,6 +74,17 @@ def _express_span(lo, hi, order, resident, type_, active, week, awareness, updat
     The residents' rows are scattered over arrays of millions: a first, branch-free pass over
     a block loads them all at once (the cache misses overlap), so the second pass — long
     dependent arithmetic and branches — finds them in cache instead of waiting on each.
+
+    When ``active``, the need's resident is advanced to ``week`` if behind (the exact
+    two-state transition over the weeks since the last update, one draw ``u[j, k]`` per type).
+    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are kept per
+    (commune, type) in ``total_ck`` and ``pi_ck`` and computed again when that count changes.
+    The exponential is computed only when the draw can fall on either side of ``p``: ``p``
+    lies between ``π`` and the current state, and floating-point rounding keeps it there, so
+    a draw on the far side of ``π`` decides alone (and leaves the state as it was). Same
+    numbers as the formula evaluated in full, bit for bit. The update is written here, not in
+    a helper: a call per need, with its many array arguments, costs a reference count taken
+    and released per array, more than the update itself.
     """
     touched = 0
     for block in range(lo, hi, _BLOCK):
@@ -126,9 +95,32 @@ def _express_span(lo, hi, order, resident, type_, active, week, awareness, updat
         for i in range(block, end):
             j = order[i]
             r = resident[j]
-            if active:
-                advance(j, r, week, awareness, updated, home, aware_count, per_commune,
-                        ambient, configured, learn, mu, u, total_ck, pi_ck)
+            dt = week - updated[r]
+            if active and dt > 0:
+                updated[r] = week
+                c = home[r]
+                bits = awareness[r]
+                new = 0
+                for k in range(len(ambient)):
+                    s0 = (bits >> k) & 1
+                    total = total_ck[c, k]
+                    x = u[j, k]
+                    if total > 0:
+                        pi = pi_ck[c, k]
+                        b = 1 if x < pi else 0  # the side of π the state is on: no change
+                        if b != s0:
+                            p = pi + (s0 - pi) * np.exp(-total * dt)
+                            b = 1 if x < p else 0
+                    else:
+                        b = 1 if x < float(s0) else 0
+                    if b != s0:
+                        aware_count[c, k] += b - s0
+                        total_ck[c, k], pi_ck[c, k] = rate(
+                            aware_count[c, k], per_commune[c], ambient[k], configured[k],
+                            learn, mu,
+                        )
+                    new |= b << k
+                awareness[r] = new
             a = (awareness[r] >> type_[j]) & 1
             aware[j] = a == 1
             latent[r] += 1
