@@ -12,6 +12,7 @@ import pytest
 import softsim.threads
 from softsim.awareness_kernels import express
 from softsim.demand_kernels import place_needs
+from softsim.information import _orient
 from softsim.services.digital_kernels import attempts
 from softsim.transport_kernels import own_modes, share_rides
 
@@ -120,6 +121,24 @@ def test_place_needs_as_numpy():
     assert (r.dtype, k.dtype, dig.dtype) == (np.int32, np.int8, np.bool_)
     assert dig.any() and not dig.all()
     assert (age[r] == bands).all()
+
+
+def test_orient_as_reference():
+    rng = np.random.default_rng(13)
+    home, awareness, per_commune, aware_count = _population(rng, n=1_500)
+    served = rng.integers(0, len(home), 2_000).astype(np.int32)  # with repeats
+    u = rng.random((len(served), aware_count.shape[1]))
+    before = aware_count.copy()
+    want_aw, want_count = awareness.copy(), aware_count.copy()
+    for j, r in enumerate(served):  # the sequential loop, type by type
+        for k in range(aware_count.shape[1]):
+            if u[j, k] < 0.3 and not (want_aw[r] >> k) & 1:
+                want_aw[r] |= np.uint16(1 << k)
+                want_count[home[r], k] += 1
+    _orient(served, awareness, home, aware_count, u, 0.3)
+    np.testing.assert_array_equal(awareness, want_aw)
+    np.testing.assert_array_equal(aware_count, want_count)
+    assert (want_count > before).any()
 
 
 def test_attempts_as_numpy(compilation):
