@@ -61,8 +61,9 @@ def group_by_commune(resident, home, n_communes):
     return order, ptr
 
 
-_BLOCK = 512
-"""Needs whose residents' rows are loaded together before they are worked on."""
+_BLOCK = 128
+"""Needs whose residents' rows are loaded together before they are worked on (measured:
+128 beats 32, 64, 256 and 512 at a million residents, ``benchmarks/README.md``)."""
 
 
 @nb.njit(cache=True, nogil=True)
