@@ -93,8 +93,8 @@ class NeedPool:
 
     def add(self, resident, type_, week: int, digitisable) -> None:
         """Append newly expressed needs, arrived in ``week``."""
-        self.resident = np.concatenate([self.resident, resident.astype(np.int32)])
-        self.type = np.concatenate([self.type, type_.astype(np.int8)])
+        self.resident = np.concatenate([self.resident, resident.astype(np.int32, copy=False)])
+        self.type = np.concatenate([self.type, type_.astype(np.int8, copy=False)])
         self.arrival = np.concatenate([self.arrival, np.full(len(resident), week, np.int32)])
         self.digitisable = np.concatenate([self.digitisable, digitisable])
         self.level = np.concatenate([self.level, np.zeros(len(resident), np.int8)])
