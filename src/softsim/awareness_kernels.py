@@ -5,8 +5,8 @@ over the weeks since their last update, and tallies the needs' latent and not-ta
 Residents of different home communes never touch the same counts (a resident's awareness and
 the aware counts of the home commune), so :func:`express` takes the needs commune by commune —
 each commune's needs in their original order — in parallel on large weeks
-(:mod:`softsim.threads`); its result is that
-of the sequential loop, bit for bit, whatever the number of threads.
+(:mod:`softsim.threads`); its result is that of the sequential loop, bit for bit, whatever the
+number of threads.
 """
 
 from __future__ import annotations
