@@ -11,6 +11,8 @@ import pytest
 
 import softsim.threads
 from softsim.awareness_kernels import express
+from softsim.demand_kernels import place_needs
+from softsim.information import _orient
 from softsim.services.digital_kernels import attempts
 from softsim.transport_kernels import own_modes, share_rides
 
@@ -92,6 +94,51 @@ def test_express_as_reference(compilation, active):
         for got, want in zip(mine, ref, strict=True):
             np.testing.assert_array_equal(got, want)
     assert mine[4].sum() > 0 and mine[3].sum() > mine[4].sum()
+
+
+def test_place_needs_as_numpy():
+    rng = np.random.default_rng(5)
+    n_res, n_bands, n_types = 3_000, 4, 5
+    age = rng.integers(0, n_bands, n_res)
+    age[age == 2] = 1  # an empty band
+    by_band = np.argsort(age, kind="stable").astype(np.int32)
+    band_size = np.bincount(age, minlength=n_bands).astype(np.int64)
+    band_start = np.concatenate([[0], np.cumsum(band_size)[:-1]])
+    type_digitisable = np.array([0.5, 0.0, 1.0, 0.7, 0.3])
+    counts = rng.poisson(40.0, (n_types, n_bands))
+    counts[:, 2] = 0
+    total = int(counts.sum())
+    u, v = rng.random(total), rng.random(total)
+    u[0] = np.nextafter(1.0, 0.0)  # rounding up to the band's end: its last resident
+    types = np.repeat(np.repeat(np.arange(n_types, dtype=np.int8), n_bands), counts.ravel())
+    bands = np.repeat(np.tile(np.arange(n_bands), n_types), counts.ravel())
+    pick = band_start[bands] + (u * band_size[bands]).astype(np.int64)
+    residents = by_band[np.minimum(pick, n_res - 1)]
+    r, k, dig = place_needs(counts, band_start, band_size, by_band, type_digitisable, u, v)
+    np.testing.assert_array_equal(r, residents)
+    np.testing.assert_array_equal(k, types)
+    np.testing.assert_array_equal(dig, v < type_digitisable[types])
+    assert (r.dtype, k.dtype, dig.dtype) == (np.int32, np.int8, np.bool_)
+    assert dig.any() and not dig.all()
+    assert (age[r] == bands).all()
+
+
+def test_orient_as_reference():
+    rng = np.random.default_rng(13)
+    home, awareness, per_commune, aware_count = _population(rng, n=1_500)
+    served = rng.integers(0, len(home), 2_000).astype(np.int32)  # with repeats
+    u = rng.random((len(served), aware_count.shape[1]))
+    before = aware_count.copy()
+    want_aw, want_count = awareness.copy(), aware_count.copy()
+    for j, r in enumerate(served):  # the sequential loop, type by type
+        for k in range(aware_count.shape[1]):
+            if u[j, k] < 0.3 and not (want_aw[r] >> k) & 1:
+                want_aw[r] |= np.uint16(1 << k)
+                want_count[home[r], k] += 1
+    _orient(served, awareness, home, aware_count, u, 0.3)
+    np.testing.assert_array_equal(awareness, want_aw)
+    np.testing.assert_array_equal(aware_count, want_count)
+    assert (want_count > before).any()
 
 
 def test_attempts_as_numpy(compilation):

@@ -1,12 +1,12 @@
 """Compiled kernels of :mod:`softsim.information`: the awareness chain, need by need.
 
-:func:`advance` is the exact two-state transition of one resident over the weeks since the last
-update. :func:`express` applies it to the week's needs and tallies their latent and
-not-taken-up counts. Residents of different
-home communes never touch the same counts (a resident's awareness and the aware counts of the
-home commune), so :func:`express` takes the needs commune by commune — each commune's needs in
-their original order — in parallel on large weeks (:mod:`softsim.threads`); its result is that
-of the sequential loop, bit for bit, whatever the number of threads.
+:func:`express` advances the residents of the week's needs by the exact two-state transition
+over the weeks since their last update, and tallies the needs' latent and not-taken-up counts.
+Residents of different home communes never touch the same counts (a resident's awareness and
+the aware counts of the home commune), so :func:`express` takes the needs commune by commune —
+each commune's needs in their original order — in parallel on large weeks
+(:mod:`softsim.threads`); its result is that of the sequential loop, bit for bit, whatever the
+number of threads.
 """
 
 from __future__ import annotations
@@ -16,61 +16,24 @@ import numpy as np
 
 from softsim.threads import parallel
 
-__all__ = ["advance", "express", "group_by_commune"]
+__all__ = ["express", "group_by_commune", "rate"]
 
 
 @nb.njit(cache=True, nogil=True)
-def rates(n_communes, n_types):
-    """Empty per-(commune, type) memo of :func:`advance`: ``(fresh, total, pi)``."""
-    return (np.zeros((n_communes, n_types), np.bool_), np.empty((n_communes, n_types)),
-            np.empty((n_communes, n_types)))
+def rate(count, residents, ambient, configured, learn, mu):
+    """``(λ + μ, π)`` of a type in a commune of ``residents`` of whom ``count`` are aware."""
+    share = count / max(residents, 1.0)
+    lam = ambient * share / configured + learn
+    total = lam + mu
+    return total, (lam / total if total > 0 else 0.0)
 
 
 @nb.njit(cache=True, nogil=True)
-def advance(j, r, week, awareness, updated, home, aware_count, per_commune, ambient,
-            configured, learn, mu, u, fresh, total_ck, pi_ck):
-    """Advance resident ``r`` (need ``j``, uniform draws ``u[j]``) to ``week``, if behind.
-
-    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are computed
-    once per (commune, type) and kept (``fresh``) until that count changes. The exponential is
-    computed only when the draw can fall on either side of ``p``: ``p`` lies between ``π`` and
-    the current state, and floating-point rounding keeps it there, so a draw on the far side
-    of ``π`` decides alone. Same numbers as the formula evaluated in full, bit for bit.
-    """
-    dt = week - updated[r]
-    if dt <= 0:
-        return
-    updated[r] = week
-    c = home[r]
-    bits = awareness[r]
-    new = 0
-    for k in range(len(ambient)):
-        s0 = (bits >> k) & 1
-        if not fresh[c, k]:
-            share = aware_count[c, k] / max(per_commune[c], 1.0)
-            lam = ambient[k] * share / configured[k] + learn
-            total = lam + mu
-            total_ck[c, k] = total
-            pi_ck[c, k] = lam / total if total > 0 else 0.0
-            fresh[c, k] = True
-        total = total_ck[c, k]
-        x = u[j, k]
-        if total > 0:
-            pi = pi_ck[c, k]
-            if s0 == 1 and x < pi:  # p ≥ π
-                b = 1
-            elif s0 == 0 and x >= pi:  # p ≤ π
-                b = 0
-            else:
-                p = pi + (s0 - pi) * np.exp(-total * dt)
-                b = 1 if x < p else 0
-        else:
-            b = 1 if x < float(s0) else 0
-        if b != s0:
-            aware_count[c, k] += b - s0
-            fresh[c, k] = False
-        new |= b << k
-    awareness[r] = new
+def rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck, pi_ck):
+    """:func:`rate` of every type in commune ``c``, into ``total_ck`` and ``pi_ck``."""
+    for k in range(aware_count.shape[1]):
+        total_ck[c, k], pi_ck[c, k] = rate(aware_count[c, k], per_commune[c], ambient[k],
+                                           configured[k], learn, mu)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -98,19 +61,31 @@ def group_by_commune(resident, home, n_communes):
     return order, ptr
 
 
-_BLOCK = 512
-"""Needs whose residents' rows are loaded together before they are worked on."""
+_BLOCK = 128
+"""Needs whose residents' rows are loaded together before they are worked on (measured:
+128 beats 32, 64, 256 and 512 at a million residents, ``benchmarks/README.md``)."""
 
 
 @nb.njit(cache=True, nogil=True)
 def _express_span(lo, hi, order, resident, type_, active, week, awareness, updated, home,
                   aware_count, per_commune, ambient, configured, learn, mu, u, latent,
-                  not_taken_up, fresh, total_ck, pi_ck, aware):
+                  not_taken_up, total_ck, pi_ck, aware):
     """Needs ``order[lo:hi]`` in turn, block by block; returns a sum nobody reads.
 
     The residents' rows are scattered over arrays of millions: a first, branch-free pass over
     a block loads them all at once (the cache misses overlap), so the second pass — long
     dependent arithmetic and branches — finds them in cache instead of waiting on each.
+
+    When ``active``, the need's resident is advanced to ``week`` if behind (the exact
+    two-state transition over the weeks since the last update, one draw ``u[j, k]`` per type).
+    ``total = λ + μ`` and ``π`` depend on the commune's aware count only: they are kept per
+    (commune, type) in ``total_ck`` and ``pi_ck`` and computed again when that count changes.
+    The exponential is computed only when the draw can fall on either side of ``p``: ``p``
+    lies between ``π`` and the current state, and floating-point rounding keeps it there, so
+    a draw on the far side of ``π`` decides alone (and leaves the state as it was). Same
+    numbers as the formula evaluated in full, bit for bit. The update is written here, not in
+    a helper: a call per need, with its many array arguments, costs a reference count taken
+    and released per array, more than the update itself.
     """
     touched = 0
     for block in range(lo, hi, _BLOCK):
@@ -121,9 +96,32 @@ def _express_span(lo, hi, order, resident, type_, active, week, awareness, updat
         for i in range(block, end):
             j = order[i]
             r = resident[j]
-            if active:
-                advance(j, r, week, awareness, updated, home, aware_count, per_commune,
-                        ambient, configured, learn, mu, u, fresh, total_ck, pi_ck)
+            dt = week - updated[r]
+            if active and dt > 0:
+                updated[r] = week
+                c = home[r]
+                bits = awareness[r]
+                new = 0
+                for k in range(len(ambient)):
+                    s0 = (bits >> k) & 1
+                    total = total_ck[c, k]
+                    x = u[j, k]
+                    if total > 0:
+                        pi = pi_ck[c, k]
+                        b = 1 if x < pi else 0  # the side of π the state is on: no change
+                        if b != s0:
+                            p = pi + (s0 - pi) * np.exp(-total * dt)
+                            b = 1 if x < p else 0
+                    else:
+                        b = 1 if x < float(s0) else 0
+                    if b != s0:
+                        aware_count[c, k] += b - s0
+                        total_ck[c, k], pi_ck[c, k] = rate(
+                            aware_count[c, k], per_commune[c], ambient[k], configured[k],
+                            learn, mu,
+                        )
+                    new |= b << k
+                awareness[r] = new
             a = (awareness[r] >> type_[j]) & 1
             aware[j] = a == 1
             latent[r] += 1
@@ -137,11 +135,15 @@ def _express_serial(resident, type_, active, week, awareness, updated, home, awa
                     per_commune, ambient, configured, learn, mu, u, latent, not_taken_up):
     """The needs in their order."""
     aware = np.empty(len(resident), np.bool_)
-    fresh, total_ck, pi_ck = rates(aware_count.shape[0], aware_count.shape[1])
+    total_ck, pi_ck = np.empty(aware_count.shape), np.empty(aware_count.shape)
+    if active:
+        for c in range(aware_count.shape[0]):
+            rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
+                     pi_ck)
     order = np.arange(len(resident))
     _express_span(0, len(resident), order, resident, type_, active, week, awareness, updated,
                   home, aware_count, per_commune, ambient, configured, learn, mu, u, latent,
-                  not_taken_up, fresh, total_ck, pi_ck, aware)
+                  not_taken_up, total_ck, pi_ck, aware)
     return aware
 
 
@@ -151,13 +153,16 @@ def _express_parallel(resident, type_, active, week, awareness, updated, home, a
     """The needs commune by commune, communes in parallel."""
     order, ptr = group_by_commune(resident, home, aware_count.shape[0])
     aware = np.empty(len(resident), np.bool_)
-    fresh, total_ck, pi_ck = rates(aware_count.shape[0], aware_count.shape[1])
+    total_ck, pi_ck = np.empty(aware_count.shape), np.empty(aware_count.shape)
     touched = np.zeros(len(ptr) - 1, np.int64)
     for c in nb.prange(len(ptr) - 1):
+        if active:
+            rates_of(c, aware_count, per_commune, ambient, configured, learn, mu, total_ck,
+                     pi_ck)
         touched[c] = _express_span(
             ptr[c], ptr[c + 1], order, resident, type_, active, week, awareness, updated, home,
             aware_count, per_commune, ambient, configured, learn, mu, u, latent, not_taken_up,
-            fresh, total_ck, pi_ck, aware,
+            total_ck, pi_ck, aware,
         )
     return aware
 

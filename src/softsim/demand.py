@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from softsim.config import AGE_BANDS, Config
+from softsim.demand_kernels import place_needs
 from softsim.population import Residents
 
 __all__ = ["NeedArrivals", "NeedPool"]
@@ -43,15 +44,10 @@ class NeedArrivals:
             mean = mean * multipliers[:, None]
         counts = rng.poisson(mean)  # (types, bands)
         total = int(counts.sum())
-        types = np.repeat(
-            np.repeat(np.arange(counts.shape[0], dtype=np.int8), counts.shape[1]), counts.ravel()
-        )
-        bands = np.repeat(np.tile(np.arange(counts.shape[1]), counts.shape[0]), counts.ravel())
-        u = rng.random(total)
-        pick = self.band_start[bands] + (u * self.band_size[bands]).astype(np.int64)
-        residents = self.by_band[np.minimum(pick, len(self.by_band) - 1)]
-        digitisable = rng.random(total) < self.digitisable[types]
-        return residents, types, digitisable
+        u = rng.random(total)  # where each need falls in its band
+        v = rng.random(total)  # whether it is digitisable
+        return place_needs(counts, self.band_start, self.band_size, self.by_band,
+                           self.digitisable, u, v)
 
     def draw_extra(
         self, rng: np.random.Generator, among: np.ndarray, type_id: int, magnitude: float
@@ -97,8 +93,8 @@ class NeedPool:
 
     def add(self, resident, type_, week: int, digitisable) -> None:
         """Append newly expressed needs, arrived in ``week``."""
-        self.resident = np.concatenate([self.resident, resident.astype(np.int32)])
-        self.type = np.concatenate([self.type, type_.astype(np.int8)])
+        self.resident = np.concatenate([self.resident, resident.astype(np.int32, copy=False)])
+        self.type = np.concatenate([self.type, type_.astype(np.int8, copy=False)])
         self.arrival = np.concatenate([self.arrival, np.full(len(resident), week, np.int32)])
         self.digitisable = np.concatenate([self.digitisable, digitisable])
         self.level = np.concatenate([self.level, np.zeros(len(resident), np.int8)])

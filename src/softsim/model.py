@@ -312,10 +312,11 @@ class SoftTerritory(mesa.Model):
         if info > 0:  # the effect ramps up with the interoperability level built so far
             info *= self.interoperability.build(self.now.factor)
         aware = self.awareness.express(r, k, self.week, info)  # also tallies latent, not taken up
-        self.pool.add(r[aware], k[aware], self.week, dig[aware])
+        e = np.flatnonzero(aware)  # found once: three takes beat three boolean masks
+        self.pool.add(r[e], k[e], self.week, dig[e])
         w = self.now.counters
         w["latent"] = len(r)
-        w["expressed"] = int(aware.sum())
+        w["expressed"] = len(e)
         w["not_taken_up"] = len(r) - w["expressed"]
 
     def phase_options(self) -> None:
