@@ -13,6 +13,9 @@ a fresh interpreter (nothing warm but the OS file cache and numba's on-disk kern
   and building the figures and writing the folder (together, as ``softsim run`` overlaps
   them: the figures are built and saved in parallel processes while the tables are written).
 
+Python's bytecode cache is on for these interpreters (``PYTHONDONTWRITEBYTECODE`` is removed from
+their environment), as it is by default: the warm-up run writes it, as a user's first run does.
+
 Each whole process and each part is also given in CPU seconds (user + system, forked children
 included; rows ending in "(CPU)"): the work done, which a loaded machine inflates far less than
 the wall-clock time, so that a change's effect shows even when other jobs share the cores.
@@ -191,6 +194,9 @@ def measure_floor(src: str | None) -> dict[str, float]:
 
 def _python(src: str | None) -> tuple[list[str], dict]:
     env = dict(os.environ)
+    # Python's default: modules' bytecode is cached on first import (the warm-up writes it);
+    # an environment that turns the cache off would time the compilation of every source
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src:
         env["PYTHONPATH"] = src
     return [sys.executable], env
