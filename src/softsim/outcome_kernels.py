@@ -221,27 +221,11 @@ def _close(
         unmet[cell[q]] += np.float32(w[q])
     for q in range(n_gone):
         abandoned[gone[q]] += 1
-    # the pool keeps the others, in order (one loop per array, no helper: one kernel to load)
-    out_resident = np.empty(n_keep, resident.dtype)
-    for q in range(n_keep):
-        out_resident[q] = resident[keep[q]]
-    out_type = np.empty(n_keep, need_type.dtype)
-    for q in range(n_keep):
-        out_type[q] = need_type[keep[q]]
-    out_arrival = np.empty(n_keep, arrival.dtype)
-    for q in range(n_keep):
-        out_arrival[q] = arrival[keep[q]]
-    out_digitisable = np.empty(n_keep, digitisable.dtype)
-    for q in range(n_keep):
-        out_digitisable[q] = digitisable[keep[q]]
-    out_level = np.empty(n_keep, level.dtype)
-    for q in range(n_keep):
-        out_level[q] = level[keep[q]]
-    out_ready = np.empty(n_keep, ready.dtype)
-    for q in range(n_keep):
-        out_ready[q] = ready[keep[q]]
+    # the pool keeps the others, in order
+    kept = keep[:n_keep]
     return (
-        out_resident, out_type, out_arrival, out_digitisable, out_level, out_ready, n_gone,
+        resident[kept], need_type[kept], arrival[kept], digitisable[kept], level[kept],
+        ready[kept], n_gone,
     )
 
 
