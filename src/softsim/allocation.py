@@ -35,6 +35,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.grouping import group_by
 from softsim.slots import SLOT_OFF_WORK
 from softsim.territory.travel import Travel, site_columns
 
@@ -218,28 +219,11 @@ def _option_lists(near_ptr, near_commune, near_minutes, n_communes, site_commune
     n_lists = len(type_ptr) - 1
     n_ids = n_modes * n_communes * n_lists * 2
     entry_list = np.empty(len(option_site), np.int64)
-    site_ptr = np.zeros(n_sites + 1, np.int64)  # the entries of each site, by increasing p
     for kk in range(n_lists):
         for p in range(type_ptr[kk], type_ptr[kk + 1]):
             entry_list[p] = kk
-            site_ptr[option_site[p] + 1] += 1
-    for s in range(n_sites):
-        site_ptr[s + 1] += site_ptr[s]
-    site_entries = np.empty(len(option_site), np.int64)
-    fill = site_ptr[:-1].copy()
-    for p in range(len(option_site)):
-        site_entries[fill[option_site[p]]] = p
-        fill[option_site[p]] += 1
-    start = np.zeros(n_communes + 1, np.int64)  # the sites of each commune, by increasing s
-    for s in range(n_sites):
-        start[site_commune[s] + 1] += 1
-    for c in range(n_communes):
-        start[c + 1] += start[c]
-    at_commune = np.empty(n_sites, np.int64)
-    fill = start[:-1].copy()
-    for s in range(n_sites):
-        at_commune[fill[site_commune[s]]] = s
-        fill[site_commune[s]] += 1
+    site_entries, site_ptr = group_by(option_site, n_sites)  # each site's entries, by p
+    at_commune, start = group_by(site_commune, n_communes)  # each commune's sites, by s
     # each commune's entries by increasing (site, p): their list within a block, and p
     ce_ptr = np.zeros(n_communes + 1, np.int64)
     for s in range(n_sites):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.grouping import group_by
 from softsim.threads import parallel
 
 __all__ = ["express", "group_by_commune", "rate"]
@@ -43,22 +44,7 @@ def group_by_commune(resident, home, n_communes):
     Returns:
         ``(order, ptr)``: the needs of commune ``c`` are ``order[ptr[c]:ptr[c + 1]]``.
     """
-    n = len(resident)
-    commune = np.empty(n, np.int64)
-    ptr = np.zeros(n_communes + 1, np.int64)
-    for j in range(n):
-        c = home[resident[j]]
-        commune[j] = c
-        ptr[c + 1] += 1
-    for c in range(n_communes):
-        ptr[c + 1] += ptr[c]
-    fill = ptr[:-1].copy()
-    order = np.empty(n, np.int64)
-    for j in range(n):
-        c = commune[j]
-        order[fill[c]] = j
-        fill[c] += 1
-    return order, ptr
+    return group_by(home[resident], n_communes)
 
 
 _BLOCK = 128

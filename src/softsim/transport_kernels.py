@@ -5,6 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softsim.grouping import group_by
 from softsim.threads import parallel
 
 __all__ = ["own_modes", "share_rides"]
@@ -37,19 +38,7 @@ def own_modes(resident: np.ndarray, car: np.ndarray) -> np.ndarray:
 def _by_commune(mode, resident, home, n_communes):
     """The no-car needs (``nocar``) and their positions in it, commune by commune, in order."""
     nocar = np.flatnonzero(mode == _NOCAR)
-    ptr = np.zeros(n_communes + 1, np.int64)
-    commune = np.empty(len(nocar), np.int64)
-    for i in range(len(nocar)):
-        c = home[resident[nocar[i]]]
-        commune[i] = c
-        ptr[c + 1] += 1
-    for c in range(n_communes):
-        ptr[c + 1] += ptr[c]
-    fill = ptr[:-1].copy()
-    group = np.empty(len(nocar), np.int64)
-    for i in range(len(nocar)):
-        group[fill[commune[i]]] = i
-        fill[commune[i]] += 1
+    group, ptr = group_by(home[resident[nocar]], n_communes)
     return nocar, ptr, group
 
 

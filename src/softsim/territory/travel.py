@@ -22,6 +22,8 @@ import numba as nb
 import numpy as np
 from scipy.sparse import coo_matrix
 
+from softsim.grouping import group_by
+
 __all__ = ["KINDS", "PairView", "RoadGraph", "Travel", "site_columns", "travel_cutoff"]
 
 KINDS = ("car", "nocar", "km")
@@ -280,16 +282,7 @@ def _site_columns(ptr, idx, values, site_commune):
     n = len(ptr) - 1
     n_sites = len(site_commune)
     out = np.full((values.shape[0], n, n_sites), np.inf, np.float32)
-    start = np.zeros(n + 1, np.int64)  # sites grouped by commune
-    for s in range(n_sites):
-        start[site_commune[s] + 1] += 1
-    for c in range(n):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    order = np.empty(n_sites, np.int64)
-    for s in range(n_sites):
-        order[fill[site_commune[s]]] = s
-        fill[site_commune[s]] += 1
+    order, start = group_by(site_commune, n)  # sites grouped by commune
     for i in range(n):
         for p in range(ptr[i], ptr[i + 1]):
             c = idx[p]
