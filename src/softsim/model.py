@@ -84,7 +84,6 @@ class SoftTerritory(mesa.Model):
             self.cfg = cfg = self.purchase.config
         self.types = types = ServiceTypes(cfg)
         self.resident_weight = public_weights(res, t, cfg.priorities.publics)
-        self._weighted_publics = bool(np.any(self.resident_weight != 1.0))
         self.mediation = (
             types.id(cfg.digital.mediation_type, "digital.mediation_type")
             if cfg.digital.mediation_type is not None
@@ -341,9 +340,7 @@ class SoftTerritory(mesa.Model):
         pool, now, cfg = self.pool, self.now, self.cfg
         sa = now.sites
         u = self._rng_priority.random(len(pool))
-        weight = self.types.weight[pool.type]
-        if self._weighted_publics:  # else every resident weighs 1: the product is unchanged
-            weight = weight * self.resident_weight[pool.resident]
+        weight = self.types.weight[pool.type] * self.resident_weight[pool.resident]
         if cfg.priorities.accessibility > 0:  # serve first those farthest from the type
             res = self.residents
             now.access_weight = accessibility_weight(
