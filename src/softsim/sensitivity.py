@@ -31,7 +31,6 @@ COLUMNS = {
 """The index columns of each design's table (``*_conf``: half-width of the 95 % interval)."""
 
 
-
 def bootstrap_seed(root_seed: int) -> int:
     """Seed of SALib's bootstrap of the confidence intervals, from the sweep's seed tree.
 
