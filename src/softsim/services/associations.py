@@ -162,8 +162,10 @@ class AssociationSector:
 
     def capacity(self, a: Association) -> int:
         """Contacts the association can take this week."""
-        c = self.cfg
-        return int(self._hours(a) * 60.0 / c.minutes_per_contact)
+        return self._contacts(self._hours(a))
+
+    def _contacts(self, hours: float) -> int:
+        return int(hours * 60.0 / self.cfg.minutes_per_contact)
 
     def _hours(self, a: Association) -> float:
         c = self.cfg
@@ -218,7 +220,7 @@ class AssociationSector:
             a = self.by_commune[commune]
             a_hours = self._hours(a)
             hours += a_hours
-            cap = int(a_hours * 60.0 / c.minutes_per_contact)  # self.capacity(a)
+            cap = self._contacts(a_hours)  # its capacity, from the hours just counted
             a.used_total += a.used
             a.capacity_total += cap
             overloaded = cap > 0 and a.used >= 0.95 * cap
