@@ -164,6 +164,8 @@ def _clickable_commune(page) -> tuple[int, float, float]:
 
 
 def test_workshop_page_in_chromium(demo, browser, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     url, folder, log = demo
     requests: list[str] = []
     context = browser.new_context(viewport={"width": 1600, "height": 1100},
@@ -300,13 +302,22 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
 
     # English on a switch
     page.locator(".ss-lang").click()
-    page.wait_for_function("document.body.textContent.includes('One week')", timeout=60_000)
-    page.wait_for_function("document.body.textContent.includes('Colour of the communes')",
-                           timeout=60_000)
+    english = ["One week", "Colour of the communes", "Play", "Reset", "Levers", "Futures",
+               "Groups", "all residents"]
+    french = ["Couleur des communes", "Remise à zéro", "tous les habitants"]
+    # the page re-renders its parts one after another: wait for the whole switch, then say
+    # which label is missing if it never comes
+    try:
+        page.wait_for_function(
+            "([en, fr]) => { const t = document.body.textContent;"
+            " return en.every(l => t.includes(l)) && !fr.some(l => t.includes(l)); }",
+            arg=[english, french], timeout=60_000)
+    except PlaywrightTimeout:
+        pass
     body = page.eval_on_selector("body", "el => el.textContent")
-    for label in ("Play", "Reset", "Levers", "Futures", "Groups", "all residents"):
+    for label in english:
         assert label in body, label
-    for label in ("Couleur des communes", "Remise à zéro", "tous les habitants"):
+    for label in french:
         assert label not in body, label
     _shot(page, tmp_path / "03-en.png")
     context.close()
