@@ -19,7 +19,23 @@ settings.register_profile(
     print_blob=True,
 )
 settings.register_profile("ci", parent=settings.get_profile("softsim"), max_examples=300)
+settings.register_profile("fast", parent=settings.get_profile("softsim"), max_examples=25)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "softsim"))
+
+
+def pytest_configure(config):
+    """The fast loop (``-m "not slow"``) runs a quarter of every property's examples.
+
+    The full suite (the README's test command) runs them all.
+    """
+    fast_loop = config.option.markexpr.replace(" ", "") == "notslow"
+    if fast_loop and "HYPOTHESIS_PROFILE" not in os.environ:
+        settings.load_profile("fast")
+
+
+def examples(n: int) -> int:
+    """``n`` examples under the default profile, scaled as the loaded profile scales its own."""
+    return max(1, n * settings.default.max_examples // 100)
 
 @pytest.fixture(autouse=True)
 def _close_figures():

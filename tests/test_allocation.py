@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from reference_greedy import DIGITAL, EVENING, NONE, SATURDAY, WEEKDAY, reference_allocate
 from softsim.allocation import DIGITAL as K_DIGITAL
 from softsim.allocation import NONE as K_NONE
@@ -170,37 +171,37 @@ def test_constants_agree_with_reference():
     assert slot_mask(["saturday"]) == SATURDAY
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(instances(mediation=False))
 def test_kernel_matches_reference(inst):
     _same(run_kernel(inst), run_reference(inst))
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(instances(mediation=False))
 def test_sorted_lists_match_reference(inst):
     _same(run_kernel(inst, lists=True), run_reference(inst))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(instances(mediation=True))
 def test_sorted_lists_with_mediation_match_reference(inst):
     _same(run_kernel(inst, lists=True), run_reference(inst))
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(instances(mediation=True))
 def test_site_scan_with_mediation_matches_reference(inst):
     _same(run_kernel(inst, lists=False), run_reference(inst))
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(instances(basic=True))
 def test_kernel_matches_reference_with_car_modes_only(inst):
     _same(run_kernel(inst), run_reference(inst))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(instances(mediation=True))
 def test_kernel_with_mediation_matches_reference(inst):
     # with mediation, ties between an own-type site and a mediation-only site go to the former

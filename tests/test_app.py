@@ -7,8 +7,6 @@ import io
 import json
 import math
 import re
-import subprocess
-import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -437,9 +435,23 @@ def test_map_and_charts_draw_the_session():
         assert (pts[0][1] > pts[1][1]) == (a < b) or a == b
 
 
-# ---------------------------------------------------------------- the core stays apart
+# ---------------------------------------------------------------- refusals before serving
 
 
+def _demo(capsys, monkeypatch, *args) -> tuple[int, str]:
+    """``softsim demo`` in this process, its exit code and stderr; serving fails the test."""
+    import softsim.app.server
+    from softsim.cli import main
+
+    def serve(*args, **kwargs):
+        raise AssertionError("served before refusing the options")
+
+    monkeypatch.setattr(softsim.app.server, "serve", serve)
+    try:
+        code = main(["demo", *args])
+    except SystemExit as exc:  # argparse's refusals
+        code = exc.code
+    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -452,27 +464,22 @@ def test_map_and_charts_draw_the_session():
         (["--scale", "2"], "scale"),
     ],
 )
-def test_demo_bad_options_one_line_exit_2(args, needle):
-    done = subprocess.run([sys.executable, "-m", "softsim.cli", "demo", *args],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert needle in done.stderr
-    assert "Traceback" not in done.stderr
+def test_demo_bad_options_one_line_exit_2(capsys, monkeypatch, args, needle):
+    code, err = _demo(capsys, monkeypatch, *args)
+    assert code == 2
+    assert needle in err
 
 
-def test_demo_refuses_a_port_in_use():
+def test_demo_refuses_a_port_in_use(capsys, monkeypatch):
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "softsim.cli", "demo", "--port", str(port)],
-            capture_output=True, text=True, timeout=120,
-        )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+        code, err = _demo(capsys, monkeypatch, "--port", str(port))
+    assert code == 2
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0]
 
 

@@ -258,6 +258,7 @@ def test_config_sha256_stable_and_sensitive():
     assert config_sha256(load_config("hard", list(reversed(SMALL)))) == a
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_config_sha256_stable_across_processes():
     code = (
         "from softsim.config import load_config, config_sha256;"

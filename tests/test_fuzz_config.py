@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from softsim.cli import main
 from softsim.config import Config, ConfigError, config_to_dict, load_config
 
@@ -103,7 +104,7 @@ def _numbers_of(node):
         yield node
 
 
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 @given(key=keys, value=values)
 @example(key="sites.town_services.capacity_per_1000", value="inf")
 @example(key="sites.town_services.capacity_per_1000", value="1e308")
@@ -115,13 +116,13 @@ def test_one_override_gives_a_config_or_one_line(key, value):
     _check([f"{key}={value}"])
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(st.lists(st.tuples(keys, values), min_size=2, max_size=4))
 def test_several_overrides_give_a_config_or_one_line(pairs):
     _check([f"{k}={v}" for k, v in pairs])
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(text=st.text(max_size=30))
 def test_any_override_text_gives_a_config_or_one_line(text):
     try:

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from softsim.cli import main
 from softsim.config import load_config
 from softsim.errors import TerritoryError
@@ -59,7 +60,7 @@ def _finite_in_range(value: str, lo: float, hi: float) -> bool:
 CFG = load_config("hard")
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, min_size=0, max_size=12))
 @example(rows=[("001", "A", "10", "500", "46"), ("002", "B", "10", "2", "46")])
 @example(rows=[("001", "A", "10", "2", "-95"), ("002", "B", "10", "2", "46")])

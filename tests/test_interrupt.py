@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
+    pytest.mark.slow,  # starts fresh interpreters and their workers
+]
 
 SOFTSIM = Path(sys.executable).with_name("softsim")
 # about 25 s of work on two workers: always still running when the signals arrive
@@ -124,8 +127,7 @@ def _check_clean_end(c: Compare, tmp_path: Path, code: int, needle: str) -> None
 
 @pytest.mark.parametrize(
     ("presses", "gap_s"),
-    [pytest.param(1, 0.0, marks=pytest.mark.slow), (2, 0.05),
-     pytest.param(10, 0.02, marks=pytest.mark.slow)],
+    [(1, 0.0), (2, 0.05), (10, 0.02)],
 )
 def test_ctrl_c_once_twice_or_ten_times_ends_it(compare_run, tmp_path, presses, gap_s):
     c = compare_run()
@@ -137,7 +139,6 @@ def test_ctrl_c_once_twice_or_ten_times_ends_it(compare_run, tmp_path, presses, 
     _check_clean_end(c, tmp_path, 130, "interrupted; nothing was written")
 
 
-@pytest.mark.slow
 def test_ctrl_c_while_the_workers_start_prints_no_worker_traceback(compare_run, tmp_path):
     c = compare_run()
     c.wait_for_workers(count=1)  # the pool is starting: its workers are not ready yet
@@ -153,7 +154,6 @@ def test_sigterm_to_the_main_process_ends_it_and_its_workers(compare_run, tmp_pa
     _check_clean_end(c, tmp_path, 143, "SIGTERM; nothing was written")
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("timeout") is None, reason="needs coreutils timeout")
 def test_timeout_with_sigint_ends_it(compare_run, tmp_path):
     # `timeout` sends SIGINT to softsim, then to its whole process group
@@ -172,7 +172,6 @@ def test_workers_exit_when_the_main_process_is_killed(compare_run, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow
 def test_a_killed_worker_ends_the_comparison_in_one_line(compare_run, tmp_path):
     c = compare_run()
     c.wait_for_workers()

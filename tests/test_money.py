@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from softsim.budget import Budget
 from softsim.config import BudgetConfig, load_config
 from softsim.model import SoftTerritory
@@ -24,7 +25,7 @@ SCENARIOS = ["hard", "soft", "digital", "network", "information", "local", "norm
 # ----------------------------------------------------------------- the budget alone
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     per_1000=st.floats(1.0, 1e4),
     weeks_per_year=st.integers(1, 13),
@@ -73,7 +74,7 @@ def test_cumulative_spending_never_exceeds_the_cumulative_envelope(
 SMALL = ["simulation.years=2", "simulation.weeks_per_year=13"]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     scenario=st.sampled_from(SCENARIOS),
     seed=st.integers(0, 2**31 - 1),

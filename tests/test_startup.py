@@ -39,6 +39,7 @@ def _imported_by(argv: list[str]) -> tuple[int, list[str]]:
     return rc, heavy
 
 
+@pytest.mark.slow  # starts fresh interpreters
 @pytest.mark.parametrize(
     ("argv", "rc", "allowed"),
     [
@@ -142,6 +143,7 @@ except RuntimeError as exc:
 """
 
 
+@pytest.mark.slow  # starts fresh interpreters
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="figures are saved in one process")
 def test_a_failing_figure_in_a_child_fails_the_run_folder_and_writes_nothing(tmp_path):
     # in a fresh interpreter: figures are forked only when no other thread runs, and a test
@@ -163,6 +165,7 @@ def _interrupt():
     raise KeyboardInterrupt
 
 
+@pytest.mark.slow  # starts fresh interpreters
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="figures are saved in one process")
 def test_an_interrupted_parent_stops_its_figure_children(tmp_path):
     start = time.monotonic()
@@ -199,6 +202,7 @@ def test_a_second_figure_process_only_on_an_idle_core(monkeypatch, cores, load, 
     assert cli._figure_workers() == expected
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_the_model_imports_mesa_without_walking_the_call_stack():
     # inspect.stack() reads every frame's source line through inspect.getframeinfo
     code = (
@@ -287,6 +291,7 @@ def test_a_figure_that_cannot_be_cropped_is_saved_with_tight(tmp_path, case):
     assert saved.read_bytes() == tight.read_bytes()
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_a_run_without_figures_imports_no_figure_or_analysis_library(tmp_path):
     small = ["--set", "territory.population=2000", "--set", "territory.n_communes=20"]
     argv = ["run", "hard", *small, "--years", "1", "--quiet", "--no-figures",
@@ -313,6 +318,7 @@ def _fresh(code: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_the_figure_code_imports_pyplot_without_its_docstring_tables():
     code = (
         "import inspect, json\n"
@@ -330,6 +336,7 @@ def test_the_figure_code_imports_pyplot_without_its_docstring_tables():
     assert kwdoc_restored
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_pyplot_imported_without_the_tables_draws_the_same_bytes(tmp_path):
     draw = (
         "import matplotlib\n"

@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # whole runs in fresh interpreters
+
 CHILD = """
 import json, sys
 import softsim.threads
