@@ -120,12 +120,8 @@ def _wait_week(page, week: int) -> None:
     )
 
 
-def _map_src(page) -> str:
-    return page.eval_on_selector(".ss-maps", "el => el.innerHTML")
-
-
-def _chart_src(page) -> str:
-    return page.eval_on_selector(".ss-charts", "el => el.innerHTML")
+def _inner_html(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "el => el.innerHTML")
 
 
 def _shot(page, path: Path) -> np.ndarray:
@@ -141,6 +137,34 @@ def _open(context, url: str):
     page.wait_for_selector(".ss-week", timeout=120_000)
     page.wait_for_selector(".ss-maps svg .commune", timeout=60_000)
     return page
+
+
+def _wait_labels(page, present: list[str], absent: list[str] = ()) -> None:
+    """Wait until the page shows every label of ``present`` and none of ``absent``.
+
+    The page re-renders its parts one after another, so a label may come a moment after
+    another; if one never comes, the assertions say which.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "([yes, no]) => { const t = document.body.textContent;"
+            " return yes.every(l => t.includes(l)) && !no.some(l => t.includes(l)); }",
+            arg=[list(present), list(absent)], timeout=60_000)
+    except PlaywrightTimeout:
+        pass
+    body = page.eval_on_selector("body", "el => el.textContent")
+    for label in present:
+        assert label in body, label
+    for label in absent:
+        assert label not in body, label
+
+
+def _wait_changed(page, selector: str, before: str) -> None:
+    """Wait until the inner HTML of ``selector`` is no longer ``before``."""
+    page.wait_for_function("([sel, old]) => document.querySelector(sel).innerHTML !== old",
+                           arg=[selector, before], timeout=60_000)
 
 
 def _wait_idle(page, seconds: float = 0.8) -> None:
@@ -164,8 +188,6 @@ def _clickable_commune(page) -> tuple[int, float, float]:
 
 
 def test_workshop_page_in_chromium(demo, browser, tmp_path):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     url, folder, log = demo
     requests: list[str] = []
     context = browser.new_context(viewport={"width": 1600, "height": 1100},
@@ -175,16 +197,15 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
 
     # French by default, a map and charts that are not blank
     assert _week(page) == 0
-    body = page.eval_on_selector("body", "el => el.textContent")
-    for label in ("Lecture", "Une semaine", "Remise à zéro", "Couleur des communes",
-                  "Leviers", "Futurs", "Publics", "tous les habitants"):
-        assert label in body, label
+    _wait_labels(page, ["Lecture", "Une semaine", "Remise à zéro", "Couleur des communes",
+                        "Leviers", "Futurs", "Publics", "tous les habitants"])
+    page.wait_for_function("document.querySelectorAll('.ss-charts svg polyline').length === 3",
+                           timeout=60_000)
     image = _shot(page, tmp_path / "01-fr-week0.png")
     assert image[..., :3].std() > 0.05
     box = page.locator(".ss-maps svg").bounding_box()
     assert min(box["width"], box["height"]) > 300
     assert page.locator(".ss-maps svg .commune").count() == 250
-    assert page.locator(".ss-charts svg polyline").count() == 3
 
     # pick a scenario
     page.get_by_role("button", name="soft", exact=True).click()
@@ -211,13 +232,12 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
     _wait_idle(page)
 
     # three weeks: the counter and a chart change
-    map_before, chart_before = _map_src(page), _chart_src(page)
+    map_before, chart_before = _inner_html(page, ".ss-maps"), _inner_html(page, ".ss-charts")
     for week in (1, 2, 3):
         page.locator(".ss-step").click()
         _wait_week(page, week)
-    _wait_idle(page)
-    assert _map_src(page) != map_before
-    assert _chart_src(page) != chart_before
+    _wait_changed(page, ".ss-maps", map_before)
+    _wait_changed(page, ".ss-charts", chart_before)
     _shot(page, tmp_path / "02-fr-week3.png")
 
     # play runs the weeks by itself; pause stops them
@@ -302,23 +322,9 @@ def test_workshop_page_in_chromium(demo, browser, tmp_path):
 
     # English on a switch
     page.locator(".ss-lang").click()
-    english = ["One week", "Colour of the communes", "Play", "Reset", "Levers", "Futures",
-               "Groups", "all residents"]
-    french = ["Couleur des communes", "Remise à zéro", "tous les habitants"]
-    # the page re-renders its parts one after another: wait for the whole switch, then say
-    # which label is missing if it never comes
-    try:
-        page.wait_for_function(
-            "([en, fr]) => { const t = document.body.textContent;"
-            " return en.every(l => t.includes(l)) && !fr.some(l => t.includes(l)); }",
-            arg=[english, french], timeout=60_000)
-    except PlaywrightTimeout:
-        pass
-    body = page.eval_on_selector("body", "el => el.textContent")
-    for label in english:
-        assert label in body, label
-    for label in french:
-        assert label not in body, label
+    _wait_labels(page, ["One week", "Colour of the communes", "Play", "Reset", "Levers",
+                        "Futures", "Groups", "all residents"],
+                 ["Couleur des communes", "Remise à zéro", "tous les habitants"])
     _shot(page, tmp_path / "03-en.png")
     context.close()
 
