@@ -12,6 +12,12 @@ of what it leaves unspent on purpose (*laisser faire*; ``hard`` spends all of it
 
     .venv/bin/python experiments/atlas_scale.py
     .venv/bin/python experiments/atlas_scale.py --deps 48,23,93 --scales 0.02,0.5 --replicates 2
+    .venv/bin/python experiments/atlas_scale.py --deps 48 --without associations,bus
+
+``--without`` adds, for each named mechanism of ``experiments/ablation.py`` that bundled
+``soft`` has, an arm ``soft`` without it at equal money (the ablation's removal), compared with
+the same ``hard`` runs: if the gap between scales shrinks without a mechanism, that mechanism
+carries the scale's artefact.
 
 Nothing is written: the table goes to standard output.
 """
@@ -22,35 +28,52 @@ import argparse
 import os
 
 import numpy as np
+from ablation import MECHANISMS
 
 from softsim.config import load_config
 from softsim.experiment import run_replicates
 
+REMOVABLE = {m.key: m for m in MECHANISMS if not m.enable}
+"""The ablation's mechanisms that bundled ``soft`` has, by key."""
+
 
 def rows(deps: list[str], scales: list[float], years: int, replicates: int, seed: int,
-         workers: int) -> list[dict]:
-    """One row per (département, scale): coverages, paired difference, ``soft``'s spending."""
+         workers: int, without: tuple[str, ...] = ()) -> list[dict]:
+    """One row per (département, scale, arm): coverages, paired difference, the arm's spending.
+
+    The arms are ``soft`` and ``soft`` without each mechanism of ``without``; each is compared
+    with the same ``hard`` runs.
+    """
     out = []
     for dep in deps:
         for scale in scales:
             over = [f'territory.spec="dep:{dep}"', f"population.scale={scale}",
                     f"simulation.years={years}"]
-            configs = [load_config("hard", over), load_config("soft", over)]
+            arms = [load_config("soft", over)]
+            for key in without:
+                m = REMOVABLE[key]
+                arms.append(load_config("soft", [*over, *m.overrides],
+                                        **{k: dict(v) for k, v in m.sections}).model_copy(
+                    update={"name": f"soft without {key}"}))
             by: dict[str, dict[int, dict]] = {}
-            for r in run_replicates(configs, seed=seed, replicates=replicates,
-                                    workers=workers):
+            for r in run_replicates([load_config("hard", over), *arms], seed=seed,
+                                    replicates=replicates, workers=workers):
                 by.setdefault(r.scenario, {})[r.replicate] = r.summary
             reps = sorted(by["hard"])
-            cov = {s: np.array([by[s][r]["metrics"]["coverage_latent"] for r in reps])
-                   for s in ("hard", "soft")}
-            spent = np.array([by["soft"][r]["metrics"]["budget_spent_share"] for r in reps])
-            out.append({
-                "dep": dep, "scale": scale,
-                "residents": int(np.mean([by["hard"][r]["residents"] for r in reps])),
-                "hard": cov["hard"].mean(), "soft": cov["soft"].mean(),
-                "delta": 100 * (cov["soft"] - cov["hard"]).mean(),
-                "soft_spent_net": spent.mean() / (1.0 - configs[1].budget.laisser_faire),
-            })
+
+            def coverage(name, reps=reps, by=by):
+                return np.array([by[name][r]["metrics"]["coverage_latent"] for r in reps])
+
+            for cfg in arms:
+                spent = np.array([by[cfg.name][r]["metrics"]["budget_spent_share"]
+                                  for r in reps])
+                out.append({
+                    "dep": dep, "scale": scale, "arm": cfg.name,
+                    "residents": int(np.mean([by["hard"][r]["residents"] for r in reps])),
+                    "hard": coverage("hard").mean(), "soft": coverage(cfg.name).mean(),
+                    "delta": 100 * (coverage(cfg.name) - coverage("hard")).mean(),
+                    "soft_spent_net": spent.mean() / (1.0 - cfg.budget.laisser_faire),
+                })
     return out
 
 
@@ -62,16 +85,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--without", default="",
+                        help=f"mechanisms removed in extra arms: {', '.join(REMOVABLE)}")
     args = parser.parse_args(argv)
+    without = tuple(k for k in args.without.split(",") if k)
+    unknown = [k for k in without if k not in REMOVABLE]
+    if unknown:
+        parser.error(f"--without: {', '.join(unknown)} is not one of {', '.join(REMOVABLE)}")
     table = rows(args.deps.split(","), [float(s) for s in args.scales.split(",")], args.years,
-                 args.replicates, args.seed, args.workers)
+                 args.replicates, args.seed, args.workers, without)
     print(f"{args.years} years, {args.replicates} replicates, seed {args.seed}\n")
-    print("| département | scale | residents | hard coverage | soft coverage | "
-          "soft − hard (points) | soft spent, net |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| département | scale | residents | arm | hard coverage | arm coverage | "
+          "arm − hard (points) | arm spent, net |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
     for r in table:
-        print(f"| dep:{r['dep']} | {r['scale']:g} | {r['residents']:,} | {r['hard']:.3f} | "
-              f"{r['soft']:.3f} | {r['delta']:+.1f} | {r['soft_spent_net']:.3f} |")
+        print(f"| dep:{r['dep']} | {r['scale']:g} | {r['residents']:,} | {r['arm']} | "
+              f"{r['hard']:.3f} | {r['soft']:.3f} | {r['delta']:+.1f} | "
+              f"{r['soft_spent_net']:.3f} |")
     return 0
 
 

@@ -37,6 +37,7 @@ def examples(n: int) -> int:
     """``n`` examples under the default profile, scaled as the loaded profile scales its own."""
     return max(1, n * settings.default.max_examples // 100)
 
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Figures a test draws are closed after it (matplotlib keeps them otherwise)."""
