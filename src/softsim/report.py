@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import matplotlib
@@ -472,10 +473,13 @@ def maps_figure(results, order):
         rows, cols, figsize=(2.8 * cols + 1.0, 2.8 * rows * min(max(aspect, 0.6), 1.4) + 0.6),
         squeeze=False, layout="constrained",
     )
-    values = {
-        n: np.nanmean([r.commune_coverage for r in results if r.scenario == n], axis=0)
-        for n in order
-    }
+    with warnings.catch_warnings():
+        # a commune without needs in every replicate has no coverage: NaN, drawn light grey
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values = {
+            n: np.nanmean([r.commune_coverage for r in results if r.scenario == n], axis=0)
+            for n in order
+        }
     all_v = np.concatenate([v[np.isfinite(v)] for v in values.values()])
     lo, hi = np.nanpercentile(all_v, [5, 95]) if len(all_v) else (0.0, 1.0)
     hi = hi if hi > lo else lo + 0.01
