@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts fresh interpreters
+
 CORE = ("softsim.engine", "softsim.model", "softsim.outcomes", "softsim.experiment",
         "softsim.comparison", "softsim.sweep_run", "softsim.analysis", "softsim.cli")
 
@@ -40,7 +42,6 @@ def _matching(loaded: list[str], prefixes: tuple[str, ...]) -> list[str]:
     return [m for m in loaded if any(m == p or m.startswith(p + ".") for p in prefixes)]
 
 
-@pytest.mark.slow  # starts fresh interpreters
 def test_the_core_imports_neither_the_page_nor_dask_nor_ema_workbench():
     loaded = _imported(CORE)
     assert "softsim.model" in loaded  # the check looks at the right interpreter
@@ -48,7 +49,6 @@ def test_the_core_imports_neither_the_page_nor_dask_nor_ema_workbench():
     assert bad == {layer: [] for layer in FORBIDDEN}
 
 
-@pytest.mark.slow  # starts fresh interpreters
 def test_a_single_run_imports_neither_the_sweep_code_nor_salib():
     loaded = _imported(SINGLE_RUN)
     assert "softsim.engine" in loaded
