@@ -165,7 +165,7 @@ def _interrupt():
     raise KeyboardInterrupt
 
 
-@pytest.mark.slow  # starts fresh interpreters
+@pytest.mark.slow  # forks a figure process, then waits 3.5 s to see that it wrote nothing
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="figures are saved in one process")
 def test_an_interrupted_parent_stops_its_figure_children(tmp_path):
     start = time.monotonic()
