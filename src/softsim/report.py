@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from functools import partial
 
@@ -527,9 +528,10 @@ def group_gaps_figure(table):
             x + (i - (n - 1) / 2) * width, means, width, yerr=cis, capsize=2, label=row["scenario"]
         )
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xticks(x, [GROUP_LABELS[g] for g in GAP_GROUPS])
+    # long labels on two lines (side by side they run together), the legend beside the bars
+    ax.set_xticks(x, [textwrap.fill(GROUP_LABELS[g], 11) for g in GAP_GROUPS])
     ax.set_ylabel("coverage gap vs the rest")
-    ax.legend(fontsize=7, ncol=4)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_title("Who is left behind: coverage gap by group")
     return fig
 
