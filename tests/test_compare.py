@@ -166,3 +166,13 @@ def test_compare_from_python_refuses_bad_input_before_any_run(monkeypatch):
         softsim.compare(["hard"], replicates=0)
     with pytest.raises(SoftsimError, match="at least one scenario"):
         softsim.compare([])
+
+
+def test_a_report_below_scale_1_says_it_is_a_quick_check():
+    from softsim.comparison import report_markdown
+
+    table = pd.DataFrame(columns=COLUMNS)
+    small = report_markdown({"population scale": 0.02}, table, [], [])
+    assert "> Population scale 0.02: the model's whole numbers do not follow the scale" in small
+    assert "use scale 1 for results" in small
+    assert "whole numbers" not in report_markdown({"population scale": 1.0}, table, [], [])

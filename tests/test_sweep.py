@@ -179,6 +179,24 @@ def test_plan_prints_size_and_first_runs_and_writes_nothing(tmp_path, capsys, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
 
 
+@pytest.mark.parametrize(("fixed", "swept", "caveat"), [
+    ("", "", False),
+    (', "population.scale = 0.5"', "", True),
+    ("", '\n[parameters."population.scale"]\nvalues = [0.25, 1.0]\n', True),
+])
+def test_a_sweep_report_below_scale_1_says_it_is_a_quick_check(tmp_path, fixed, swept, caveat):
+    from softsim.sweep_report import sweep_report
+
+    text = TINY.format(replicates=1, weeks=8, values="[0.5]")
+    text = text.replace('"budget.per_1000_per_week = 100000"',
+                        '"budget.per_1000_per_week = 100000"' + fixed) + swept
+    plan = load_sweep(write(tmp_path, text))
+    report, _ = sweep_report(plan, pd.DataFrame(), {})
+    assert ("> Population scale" in report) == caveat
+    if swept:
+        assert "> Population scale 0.25:" in report
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from softsim import metric_registry as reg
-from softsim.config import Config
+from softsim.config import Config, scale_caveat
 from softsim.errors import SoftsimError
 from softsim.experiment import RunResult
 from softsim.metric_registry import HEADLINE
@@ -172,6 +172,9 @@ def report_markdown(
     """
     lines = ["# Scenario comparison", ""]
     lines += [f"- **{k}**: {v}" for k, v in settings.items()]
+    caveat = scale_caveat(settings.get("population scale", 1.0))
+    if caveat:
+        lines += ["", f"> {caveat}"]
     lines += [
         "",
         "Values are means over replicates ± the half-width of a 95 % confidence "

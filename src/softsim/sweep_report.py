@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from softsim import metric_registry as reg
+from softsim.config import load_config, scale_caveat
 from softsim.sweep import SweepPlan
 
 __all__ = [
@@ -264,6 +265,14 @@ def _territory_map(d: pd.DataFrame, scenario: str, reference: str):
     return fig
 
 
+def _smallest_scale(plan: SweepPlan) -> float:
+    """The smallest ``population.scale`` of the sweep's runs (swept, set, or the scenarios')."""
+    if "population.scale" in plan.param_names:
+        k = plan.param_names.index("population.scale")
+        return float(min(point[k] for point in plan.points))
+    return min(load_config(s, list(plan.spec.set)).population.scale for s in plan.scenarios)
+
+
 def sweep_report(plan: SweepPlan, runs: pd.DataFrame, manifest: dict) -> tuple[str, dict]:
     """The text of ``sweep.md`` and its figures.
 
@@ -294,6 +303,9 @@ def sweep_report(plan: SweepPlan, runs: pd.DataFrame, manifest: dict) -> tuple[s
         f"commit `{manifest.get('git_sha')}`",
         "",
     ]
+    caveat = scale_caveat(_smallest_scale(plan))
+    if caveat:
+        lines += [f"> {caveat}", ""]
     if plan.param_names:
         lines += ["| parameter | explored |", "|---|---|"]
         for k, p in plan.spec.parameters.items():

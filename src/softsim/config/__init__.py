@@ -25,7 +25,7 @@ from softsim.config.loading import (
     scenario_dir,
     with_seed,
 )
-from softsim.config.scaling import scale_actors
+from softsim.config.scaling import scale_actors, scale_caveat
 from softsim.config.sections import (
     AssociationsConfig,
     BudgetConfig,
@@ -113,6 +113,7 @@ __all__ = [
     "read_toml",
     "resolve_seed",
     "scale_actors",
+    "scale_caveat",
     "scenario_dir",
     "with_seed",
 ]

@@ -2,7 +2,7 @@
 
 from softsim.config.sections import Config
 
-__all__ = ["scale_actors"]
+__all__ = ["scale_actors", "scale_caveat"]
 
 
 def scale_actors(cfg: Config) -> Config:
@@ -39,3 +39,20 @@ def scale_actors(cfg: Config) -> Config:
     out.bus.cost_per_week *= s
     out.bus.cost_per_km *= s
     return out
+
+
+def scale_caveat(scale: float) -> str | None:
+    """What a report on runs at ``population.scale`` < 1 must say (None at scale 1).
+
+    Three whole numbers do not follow the scale (docs/odd.md §2.8,
+    ``experiments/scale_rounding.py``), so a report at a small scale is a quick check.
+    """
+    if scale >= 1.0:
+        return None
+    return (
+        f"Population scale {scale:g}: the model's whole numbers do not follow the scale "
+        "(fixed sites' funded capacity is rounded down, a bus stop keeps at least one place, "
+        "associations are not scaled; docs/odd.md §2.8), and at a few thousand residents they "
+        "change each channel's capacity per resident several-fold. Read this as a quick check; "
+        "use scale 1 for results."
+    )
