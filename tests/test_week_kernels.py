@@ -84,10 +84,9 @@ def test_express_as_reference(compilation, active):
         resident = rng.integers(0, n, 700).astype(np.int32)  # with repeats within the week
         type_ = rng.integers(0, n_types, len(resident)).astype(np.int8)
         u = rng.random((len(resident), n_types))
-        args = (home,)
-        a_mine = express(resident, type_, active, week, mine[0], mine[1], *args, mine[2],
+        a_mine = express(resident, type_, active, week, mine[0], mine[1], home, mine[2],
                          per_commune, ambient, configured, learn, mu, u, mine[3], mine[4])
-        a_ref = _reference_express(resident, type_, active, week, ref[0], ref[1], *args, ref[2],
+        a_ref = _reference_express(resident, type_, active, week, ref[0], ref[1], home, ref[2],
                                    per_commune, ambient, configured, learn, mu, u, ref[3],
                                    ref[4])
         np.testing.assert_array_equal(a_mine, a_ref)

@@ -138,7 +138,7 @@ class Orchestrator:
         per_period = self.cfg.review_weeks
         spent = 0.0
         top = min(self.mcfg.types_per_module, int(self.allowed_types.sum()))
-        no_cap = np.zeros(n, bool)
+        none_far = np.zeros(n, bool)  # no km allowance: every commune within reach
         s3 = score_map.reshape(n, k_types, 2)
         best_types, reach_top = rank_types(s3, self.allowed_types, top)  # (n, top, 2), (n, 2)
         for module in sorted(modules, key=lambda m: m.unique_id):
@@ -151,7 +151,7 @@ class Orchestrator:
                 for s, mask in enumerate(SLOT_CLASSES)
             ])
             slot_ok = np.array([self.cfg.retime or mask == module.slots for mask in SLOT_CLASSES])
-            far = no_cap
+            far = none_far
             if km_left is not None:  # a move must fit in the CO2 allowance left
                 far = self._km_from(module.commune) > km_left - self.last_move_km
                 far[module.commune] = False
